@@ -59,7 +59,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +71,11 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "citylab.middleware.RequireMFAMiddleware",
 ]
+
+if not DEBUG:
+    # In production gunicorn serves our static files itself (compressed, cached for ever);
+    # in development runserver does.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "citylab.urls"
 WSGI_APPLICATION = "citylab.wsgi.application"
