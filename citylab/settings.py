@@ -166,7 +166,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CityLab"
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env.choice(
+# Django hands mail to the task queue; the worker delivers it with this backend.
+EMAIL_BACKEND = "citylab.mail.TaskEmailBackend"
+CITYLAB_EMAIL_DELIVERY_BACKEND = env.choice(
     "CITYLAB_EMAIL_BACKEND",
     default="console",
     choices={
