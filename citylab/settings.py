@@ -252,7 +252,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("CITYLAB_LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice(
+            "CITYLAB_LOG_LEVEL", default="info",
+            choices={name.lower(): name for name in ["DEBUG", "INFO", "WARNING", "ERROR"]},
+        ),
+    },
 }
 
 # --- CityLab --------------------------------------------------------------------------------

@@ -86,3 +86,15 @@ def test_redis_url_selects_the_redis_cache():
                     REDIS_URL="redis://127.0.0.1:6379/1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_readme_documents_every_variable_settings_read():
+    import re
+
+    settings_source = (ROOT / "citylab/settings.py").read_text()
+    gunicorn_source = (ROOT / "deploy/gunicorn.conf.py").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_source))
+    read |= set(re.findall(r'environ\.get\("([A-Z_]+)"', gunicorn_source))
+    assert len(read) > 20
+    readme = (ROOT / "README.md").read_text()
+    assert sorted(name for name in read if f"`{name}`" not in readme) == []
