@@ -11,6 +11,10 @@ from django_tasks_db.models import DBTaskResult
 
 TASK_LIST = "/admin/django_tasks_database/dbtaskresult/"
 
+# The worker closes its database connection after each task, as it must in production; a test
+# transaction would not survive that, so these tests commit for real (and are cleaned up).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def queued_mail(settings):
