@@ -7,6 +7,8 @@ every variable is listed in README.md.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -119,6 +121,10 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too, not shared-cache memory, so that concurrent writers wait for
+    # each other as they do in production instead of failing with "table is locked".
+    # One file per test run (process), so that two runs on one machine never share it.
+    _database["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"citylab-test-{os.getpid()}.sqlite3")}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
