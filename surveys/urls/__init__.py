@@ -1,0 +1,14 @@
+"""Survey URLs, one module per area: residents answer under /s/<slug>/, staff work under
+/staff/surveys/. Names live in the "surveys" namespace."""
+
+from surveys.urls import assisted, builder, interchange, invitations, resident, results
+
+app_name = "surveys"
+urlpatterns = [
+    *resident.urlpatterns,
+    *builder.urlpatterns,
+    *interchange.urlpatterns,
+    *results.urlpatterns,
+    *assisted.urlpatterns,
+    *invitations.urlpatterns,
+]
