@@ -287,6 +287,8 @@ class Progress(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="progress")
     token = models.CharField(max_length=40, unique=True)
     answers = models.JSONField(default=dict)
+    # Keys of the questions already shown, answered or left blank: a resume starts after them.
+    seen = models.JSONField(default=list)
     invitation = models.ForeignKey(Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     response = models.OneToOneField(Response, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,298 @@
+"""The resident web channel: one question per page, check your answers, submit.
+
+Plain form posts and redirects (works without JavaScript); progress lives on the server under
+a long-lived cookie, so a resident can close the tab and come back to the same link.
+"""
+
+from __future__ import annotations
+
+import secrets
+from http import HTTPStatus
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from citylab.models import AgeBand, Community, District, Occupation
+from surveys import flow
+from surveys.messages import error_message
+from surveys.models import PREFER_NOT_TO_SAY, Channel, Invitation, Kind, Progress, Question, Status, Survey
+from surveys.services import InvitationUsed, ResponseInvalid, question_specs, response_record
+from surveys.validation import AnswerError, QuestionSpec, clean_one
+
+COOKIE_AGE = 365 * 24 * 3600  # no time limit: a year to come back
+SEGMENT_MODELS = {Kind.AGE_BAND: AgeBand, Kind.DISTRICT: District, Kind.COMMUNITY: Community, Kind.OCCUPATION: Occupation}
+
+
+def _cookie(survey: Survey) -> str:
+    return f"citylab_survey_{survey.pk}"
+
+
+def _survey_or_unavailable(request: HttpRequest, slug: str) -> Survey | TemplateResponse:
+    """The survey when residents may answer it now; otherwise a friendly page saying why."""
+    survey = get_object_or_404(Survey, slug=slug)
+    if survey.is_accepting():
+        return survey
+    if survey.status == Status.DRAFT:
+        reason, status = "draft", HTTPStatus.NOT_FOUND
+    elif survey.status == Status.OPEN and survey.opens_at and timezone.now() < survey.opens_at:
+        reason, status = "not_yet", HTTPStatus.OK
+    else:
+        reason, status = "closed", HTTPStatus.GONE
+    return TemplateResponse(
+        request, "surveys/resident/unavailable.html", {"survey": survey, "reason": reason}, status=status
+    )
+
+
+def _progress(request: HttpRequest, survey: Survey) -> Progress | None:
+    token = request.COOKIES.get(_cookie(survey))
+    if not token:
+        return None
+    return Progress.objects.filter(survey=survey, token=token).first()
+
+
+def _remember(response: HttpResponse, request: HttpRequest, survey: Survey, progress: Progress) -> HttpResponse:
+    response.set_cookie(
+        _cookie(survey), progress.token, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
+        secure=request.is_secure(), path=f"/s/{survey.slug}/",
+    )
+    return response
+
+
+def _flow_specs(survey: Survey) -> tuple[list[Question], list[QuestionSpec]]:
+    """Questions in order with the plain specs the path needs (conditions, not choices): one query."""
+    questions = list(survey.questions.select_related("show_if_question"))
+    specs = [
+        QuestionSpec(
+            key=q.key, kind=q.kind, required=q.required,
+            show_if=(q.show_if_question.key, q.show_if_equals) if q.show_if_question_id else None,
+        )
+        for q in questions
+    ]
+    return questions, specs
+
+
+def _question_url(survey: Survey, key: str | None, *, change: bool = False) -> str:
+    if key is None:
+        return reverse("surveys:check", kwargs={"slug": survey.slug})
+    url = reverse("surveys:question", kwargs={"slug": survey.slug, "key": key})
+    return f"{url}?change=1" if change else url
+
+
+@require_GET
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey_or_unavailable(request, slug)
+    if not isinstance(survey, Survey):
+        return survey
+    progress = _progress(request, survey)
+    if progress is not None and progress.response_id:
+        return TemplateResponse(request, "surveys/resident/done.html", {"survey": survey, "again": True})
+    _, specs = _flow_specs(survey)
+    resume = None
+    if progress is not None and progress.seen:
+        resume = _question_url(survey, flow.first_unseen(specs, progress.answers, progress.seen))
+    first = _question_url(survey, flow.next_key(specs, {}, None))
+    return TemplateResponse(
+        request, "surveys/resident/start.html",
+        {"survey": survey, "first_url": first, "resume_url": resume, "question_count": len(specs)},
+    )
+
+
+def _options(question: Question, district_code: str | None) -> list[tuple[str, str]]:
+    """(value, label) pairs in display order; "prefer not to say" is added by the template.
+
+    Communities are narrowed to the district answered earlier, so an older resident scrolls
+    past five names, not thirty.
+    """
+    if question.kind in SEGMENT_MODELS:
+        items = SEGMENT_MODELS[question.kind].objects.all()
+        if question.kind == Kind.COMMUNITY and district_code:
+            narrowed = items.filter(district__code=district_code)
+            items = narrowed if narrowed.exists() else items
+        return [(item.code, item.name) for item in items]
+    labels = {c.value: c.label for c in question.choices.all()}
+    if question.kind == Kind.YES_NO:
+        return [("yes", labels.get("yes") or _("Yes")), ("no", labels.get("no") or _("No"))]
+    if question.kind == Kind.SCALE:
+        low, high = int(question.min_value or 1), int(question.max_value or 5)
+        return [
+            (str(p), f"{p} – {labels[str(p)]}" if str(p) in labels else str(p)) for p in range(low, high + 1)
+        ]
+    return list(labels.items())
+
+
+def _district_answer(questions: list[Question], answers: dict[str, object]) -> str | None:
+    for q in questions:
+        if q.kind == Kind.DISTRICT and isinstance(answers.get(q.key), str):
+            return answers[q.key]  # type: ignore[return-value]
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    survey = _survey_or_unavailable(request, slug)
+    if not isinstance(survey, Survey):
+        return survey
+    progress = _progress(request, survey)
+    if progress is not None and progress.response_id:
+        return HttpResponseRedirect(reverse("surveys:start", kwargs={"slug": slug}))
+    answers: dict[str, object] = dict(progress.answers) if progress else {}
+    questions, specs = _flow_specs(survey)
+    current = next((q for q in questions if q.key == key), None)
+    if current is None:
+        raise Http404
+    shown = [spec.key for spec in flow.visible(specs, answers)]
+    change = request.GET.get("change") == "1"
+    error: AnswerError | None = None
+    raw: object = answers.get(key)
+
+    if key not in shown:
+        if request.method == "POST":
+            error = AnswerError("hidden")
+        else:  # an earlier answer made this question irrelevant: go on where the resident is
+            seen = progress.seen if progress else []
+            return HttpResponseRedirect(_question_url(survey, flow.first_unseen(specs, answers, seen)))
+    elif request.method == "POST":
+        raw = request.POST.getlist("answer") if current.kind == Kind.MULTIPLE else request.POST.get("answer", "")
+        [spec] = question_specs(survey, [current])
+        value, error = clean_one(spec, raw)
+        if error is None and value is None and current.required:
+            error = AnswerError("required")
+        if error is None:
+            progress = _save_answer(survey, progress, key, value)
+            answers = progress.answers
+            if change and flow.first_unseen(specs, answers, progress.seen) is None:
+                target = _question_url(survey, None)
+            else:
+                target = _question_url(survey, flow.next_key(specs, answers, key))
+            return _remember(HttpResponseRedirect(target), request, survey, progress)
+
+    previous = flow.previous_key(specs, answers, key)
+    back_url = (
+        _question_url(survey, None) if change
+        else _question_url(survey, previous) if previous
+        else reverse("surveys:start", kwargs={"slug": slug})
+    )
+    selected = raw if isinstance(raw, list) else ([raw] if isinstance(raw, str) and raw else [])
+    context = {
+        "survey": survey,
+        "question": current,
+        "options": _options(current, _district_answer(questions, answers)),
+        "is_choice": current.kind not in (Kind.NUMBER, Kind.SHORT_TEXT, Kind.LONG_TEXT),
+        "prefer_not_value": PREFER_NOT_TO_SAY,
+        "selected": selected,
+        "text_value": raw if isinstance(raw, str) else "",
+        "error": error_message(error, current) if error else "",
+        "back_url": back_url,
+        "number": shown.index(key) + 1 if key in shown else None,
+        "total": len(shown),
+        "change": change,
+    }
+    status = HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK
+    return TemplateResponse(request, "surveys/resident/question.html", context, status=status)
+
+
+def _save_answer(survey: Survey, progress: Progress | None, key: str, value) -> Progress:
+    if progress is None:
+        progress = Progress(survey=survey, token=secrets.token_urlsafe(24))
+    if value is None:
+        progress.answers.pop(key, None)
+    else:
+        progress.answers[key] = flow.stored(value)
+    if key not in progress.seen:
+        progress.seen.append(key)
+    progress.save()
+    return progress
+
+
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey_or_unavailable(request, slug)
+    if not isinstance(survey, Survey):
+        return survey
+    progress = _progress(request, survey)
+    questions, specs = _flow_specs(survey)
+    if progress is None:
+        return HttpResponseRedirect(_question_url(survey, flow.next_key(specs, {}, None)))
+    if progress.response_id:
+        return HttpResponseRedirect(reverse("surveys:done", kwargs={"slug": slug}))
+    unseen = flow.first_unseen(specs, progress.answers, progress.seen)
+    if unseen is not None:
+        return HttpResponseRedirect(_question_url(survey, unseen))
+    if request.method == "POST":
+        try:
+            response = response_record(
+                survey=survey, answers=progress.answers, channel=Channel.WEB, invitation=progress.invitation,
+                submission_key=f"web:{progress.token}", started_at=progress.created_at,
+            )
+        except InvitationUsed:
+            return TemplateResponse(
+                request, "surveys/resident/unavailable.html", {"survey": survey, "reason": "used"},
+                status=HTTPStatus.GONE,
+            )
+        except ResponseInvalid as invalid:
+            # The survey changed while this resident was answering: ask the question again.
+            first_bad = next(q.key for q in questions if q.key in invalid.errors)
+            progress.answers.pop(first_bad, None)
+            progress.seen = [k for k in progress.seen if k != first_bad]
+            progress.save(update_fields=["answers", "seen", "updated_at"])
+            return HttpResponseRedirect(_question_url(survey, first_bad))
+        progress.response = response
+        progress.save(update_fields=["response", "updated_at"])
+        return HttpResponseRedirect(reverse("surveys:done", kwargs={"slug": slug}))
+    shown = {spec.key for spec in flow.visible(specs, progress.answers)}
+    rows = [
+        {"question": q, "answer": _answer_text(q, progress.answers.get(q.key)), "url": _question_url(survey, q.key, change=True)}
+        for q in questions if q.key in shown
+    ]
+    return TemplateResponse(request, "surveys/resident/check.html", {"survey": survey, "rows": rows})
+
+
+def _answer_text(question: Question, value: object) -> list[str]:
+    """What the resident chose, in words, for the check-your-answers page."""
+    if value is None or value == "" or value == []:
+        return []
+    values = value if isinstance(value, list) else [value]
+    if question.kind in (Kind.NUMBER, Kind.SHORT_TEXT, Kind.LONG_TEXT):
+        return [str(v) for v in values]
+    labels = dict(_options(question, None))
+    labels[PREFER_NOT_TO_SAY] = str(_("Prefer not to say"))
+    return [labels.get(str(v), str(v)) for v in values]
+
+
+@require_GET
+def done(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.exclude(status=Status.DRAFT), slug=slug)
+    progress = _progress(request, survey)
+    if progress is None or not progress.response_id:
+        return HttpResponseRedirect(reverse("surveys:start", kwargs={"slug": slug}))
+    return TemplateResponse(request, "surveys/resident/done.html", {"survey": survey})
+
+
+@require_GET
+def invitation(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """A single-use link: start a fresh answer sheet tied to it, then go to the start page."""
+    survey = _survey_or_unavailable(request, slug)
+    if not isinstance(survey, Survey):
+        return survey
+    invite = Invitation.objects.filter(token=token, batch__survey=survey).first()
+    if invite is None:
+        return TemplateResponse(
+            request, "surveys/resident/unavailable.html", {"survey": survey, "reason": "unknown_link"},
+            status=HTTPStatus.NOT_FOUND,
+        )
+    if invite.used_at is not None:
+        return TemplateResponse(
+            request, "surveys/resident/unavailable.html", {"survey": survey, "reason": "used"}, status=HTTPStatus.GONE
+        )
+    progress = _progress(request, survey)
+    if progress is None or progress.response_id or (progress.invitation_id and progress.invitation_id != invite.pk):
+        progress = Progress(survey=survey, token=secrets.token_urlsafe(24))
+    progress.invitation = invite
+    progress.save()
+    redirect = HttpResponseRedirect(reverse("surveys:start", kwargs={"slug": slug}))
+    return _remember(redirect, request, survey, progress)
