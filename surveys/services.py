@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -33,17 +34,22 @@ class InvitationUsed(Exception):
     """The single-use link has already been used for a response."""
 
 
-def question_specs(survey: Survey, questions: list[Question] | None = None) -> list[QuestionSpec]:
+def question_specs(
+    survey: Survey, questions: list[Question] | None = None, segment_codes: Mapping[str, tuple[str, ...]] | None = None
+) -> list[QuestionSpec]:
     """The survey's questions as plain specs, with segment choices from the civic core.
 
     A fixed number of queries: questions with their choices, and one per segment kind used.
     """
     if questions is None:
         questions = list(survey.questions.select_related("show_if_question").prefetch_related("choices"))
-    kinds = {q.kind for q in questions}
-    segment_codes = {
-        kind: tuple(model.objects.values_list("code", flat=True)) for kind, model in SEGMENT_MODELS.items() if kind in kinds
-    }
+    if segment_codes is None:
+        kinds = {q.kind for q in questions}
+        segment_codes = {
+            kind: tuple(model.objects.values_list("code", flat=True))
+            for kind, model in SEGMENT_MODELS.items()
+            if kind in kinds
+        }
     specs = []
     for q in questions:
         if q.kind in SEGMENT_MODELS:
@@ -79,15 +85,40 @@ def _answer_rows(question: Question, value: Value) -> list[Answer]:
     return [Answer(question=question, value=value)]
 
 
-def _segments(questions: list[Question], cleaned: Mapping[str, Value]) -> dict[str, int | None]:
+@dataclass(frozen=True)
+class SurveyRules:
+    """Everything needed to check and store answers to one survey, read once.
+
+    A channel that writes many responses in a row (a scanned batch, an import, the demo)
+    reads the rules once and passes them to every `response_record` call.
+    """
+
+    questions: list[Question]
+    specs: list[QuestionSpec]
+    segment_ids: dict[str, dict[str, int]]  # kind -> code -> primary key
+
+    @property
+    def by_key(self) -> dict[str, Question]:
+        return {q.key: q for q in self.questions}
+
+
+def survey_rules(survey: Survey) -> SurveyRules:
+    questions = list(survey.questions.select_related("show_if_question").prefetch_related("choices"))
+    kinds = {q.kind for q in questions}
+    segment_ids = {
+        kind: dict(model.objects.values_list("code", "pk")) for kind, model in SEGMENT_MODELS.items() if kind in kinds
+    }
+    codes = {kind: tuple(ids) for kind, ids in segment_ids.items()}
+    return SurveyRules(questions, question_specs(survey, questions, codes), segment_ids)
+
+
+def _segments(rules: SurveyRules, cleaned: Mapping[str, Value]) -> dict[str, int | None]:
     """Copy segment answers onto the response row (a code becomes the foreign key)."""
     fields: dict[str, int | None] = {}
-    for question in questions:
-        model = SEGMENT_MODELS.get(question.kind)
+    for question in rules.questions:
         code = cleaned.get(question.key)
-        if model is None or not isinstance(code, str):
-            continue
-        fields[f"{question.kind}_id"] = model.objects.filter(code=code).values_list("pk", flat=True).first()
+        if question.kind in SEGMENT_MODELS and isinstance(code, str):
+            fields[f"{question.kind}_id"] = rules.segment_ids[question.kind].get(code)
     return fields
 
 
@@ -101,6 +132,7 @@ def response_record(
     entered_by=None,
     started_at: datetime | None = None,
     reject_hidden: bool = False,
+    rules: SurveyRules | None = None,
 ) -> Response:
     """Validate every answer, then write the response and its answers together, or nothing.
 
@@ -112,11 +144,11 @@ def response_record(
         existing = Response.objects.filter(submission_key=submission_key).first()
         if existing is not None:
             return existing
-    questions = list(survey.questions.select_related("show_if_question").prefetch_related("choices"))
-    cleaned, errors = clean_all(question_specs(survey, questions), answers, reject_hidden=reject_hidden)
+    rules = rules or survey_rules(survey)
+    cleaned, errors = clean_all(rules.specs, answers, reject_hidden=reject_hidden)
     if errors:
         raise ResponseInvalid(errors)
-    by_key = {q.key: q for q in questions}
+    by_key = rules.by_key
     try:
         with transaction.atomic():
             if invitation is not None:
@@ -133,7 +165,7 @@ def response_record(
                 submission_key=submission_key or None,
                 entered_by=entered_by,
                 started_at=started_at,
-                **_segments(questions, cleaned),
+                **_segments(rules, cleaned),
             )
             rows = [row for key, value in cleaned.items() for row in _answer_rows(by_key[key], value)]
             for row in rows:

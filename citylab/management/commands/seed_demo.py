@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,6 +27,13 @@ class Command(BaseCommand):
         created = sum(t.created for t in tallies.values())
         updated = sum(t.updated for t in tallies.values())
         self.stdout.write(f"  this run: {created} rows created, {updated} updated (-v 2 for details)")
+        # Other apps add their part of the demo (surveys, pilots…) through an AppConfig hook,
+        # so that the civic core never imports them.
+        team = Team.objects.get(code=demo.TEAM.code)
+        for config in apps.get_app_configs():
+            hook = getattr(config, "seed_demo", None)
+            if callable(hook):
+                self.stdout.write(f"  {config.verbose_name}: {hook(team=team)}")
         self._print_credentials(existing=tallies["users"].total - tallies["users"].created)
 
     def _print_contents(self) -> None:
