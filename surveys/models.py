@@ -163,6 +163,12 @@ class Question(models.Model):
     def help(self) -> str:
         return in_language(self.help_zh, self.help_en)
 
+    def scale_points(self) -> list[int]:
+        """The points of a scale question: min to max, 1–5 when not set (0 is a valid start)."""
+        low = 1 if self.min_value is None else int(self.min_value)
+        high = 5 if self.max_value is None else int(self.max_value)
+        return list(range(low, high + 1))
+
 
 class Choice(models.Model):
     """An answer option of a single or multiple choice question, or a label on a scale point."""

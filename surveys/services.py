@@ -57,7 +57,7 @@ def question_specs(
         elif q.kind == Kind.YES_NO:
             choices = ("yes", "no")
         elif q.kind == Kind.SCALE:
-            choices = tuple(str(point) for point in range(int(q.min_value or 1), int(q.max_value or 5) + 1))
+            choices = tuple(str(point) for point in q.scale_points())
         else:
             choices = tuple(c.value for c in q.choices.all())
         specs.append(

@@ -118,10 +118,7 @@ def _options(question: Question, district_code: str | None) -> list[tuple[str, s
     if question.kind == Kind.YES_NO:
         return [("yes", labels.get("yes") or _("Yes")), ("no", labels.get("no") or _("No"))]
     if question.kind == Kind.SCALE:
-        low, high = int(question.min_value or 1), int(question.max_value or 5)
-        return [
-            (str(p), f"{p} – {labels[str(p)]}" if str(p) in labels else str(p)) for p in range(low, high + 1)
-        ]
+        return [(str(p), f"{p} – {labels[str(p)]}" if str(p) in labels else str(p)) for p in question.scale_points()]
     return list(labels.items())
 
 

@@ -98,3 +98,11 @@ def test_concurrent_double_submit_writes_one_response(survey, full_answers):
     assert len(results) == 2 and results[0] == results[1], results
     assert Response.objects.count() == 1
     assert Answer.objects.count() == 12
+
+
+def test_a_scale_may_start_at_zero(survey, full_answers):
+    ease = survey.questions.get(key="ease")
+    ease.min_value, ease.max_value = 0, 10
+    ease.save()
+    response = response_record(survey=survey, answers={**full_answers, "ease": "0"}, channel=Channel.WEB)
+    assert response.answers.get(question=ease).value == "0"
