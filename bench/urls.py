@@ -1,0 +1,11 @@
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import include, path
+
+
+def floor(request: HttpRequest) -> TemplateResponse:
+    """The least a Django page can cost here: one small template, no database."""
+    return TemplateResponse(request, "floor.html", {"title": "floor"})
+
+
+urlpatterns = [path("bench/floor/", floor), path("", include("citylab.urls"))]
