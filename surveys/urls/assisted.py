@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from surveys.views import assisted
+
+urlpatterns: list[URLPattern] = [
+    path("staff/surveys/<slug:slug>/assisted/", assisted.assisted_entry, name="assisted"),
+]

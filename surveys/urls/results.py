@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path, re_path
 
-urlpatterns: list[URLPattern] = []
+from surveys.views import results
+
+urlpatterns: list[URLPattern] = [
+    path("staff/surveys/<slug:slug>/results/", results.results, name="results"),
+    # One name for both formats: reverse("surveys:export", kwargs={"slug": ..., "format": "csv"}).
+    re_path(r"^staff/surveys/(?P<slug>[-a-zA-Z0-9_]+)/export\.(?P<format>csv|xlsx)$", results.export, name="export"),
+]

@@ -14,18 +14,16 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from citylab.models import AgeBand, Community, District, Occupation
 from surveys import flow
 from surveys.messages import error_message
+from surveys.options import Option, answer_options
 from surveys.models import PREFER_NOT_TO_SAY, Channel, Invitation, Kind, Progress, Question, Status, Survey
 from surveys.services import InvitationUsed, ResponseInvalid, question_specs, response_record
 from surveys.validation import AnswerError, QuestionSpec, clean_one
 
 COOKIE_AGE = 365 * 24 * 3600  # no time limit: a year to come back
-SEGMENT_MODELS = {Kind.AGE_BAND: AgeBand, Kind.DISTRICT: District, Kind.COMMUNITY: Community, Kind.OCCUPATION: Occupation}
 
 
 def _cookie(survey: Survey) -> str:
@@ -63,9 +61,11 @@ def _remember(response: HttpResponse, request: HttpRequest, survey: Survey, prog
     return response
 
 
-def _flow_specs(survey: Survey) -> tuple[list[Question], list[QuestionSpec]]:
-    """Questions in order with the plain specs the path needs (conditions, not choices): one query."""
-    questions = list(survey.questions.select_related("show_if_question"))
+def _flow_specs(survey: Survey, *, with_choices: bool = False) -> tuple[list[Question], list[QuestionSpec]]:
+    """Questions in order with the plain specs the path needs (conditions, not choices): one query,
+    and one more for every question's choices when the page shows them all."""
+    questions = survey.questions.select_related("show_if_question")
+    questions = list(questions.prefetch_related("choices") if with_choices else questions)
     specs = [
         QuestionSpec(
             key=q.key, kind=q.kind, required=q.required,
@@ -108,18 +108,10 @@ def _options(question: Question, district_code: str | None) -> list[tuple[str, s
     Communities are narrowed to the district answered earlier, so an older resident scrolls
     past five names, not thirty.
     """
-    if question.kind in SEGMENT_MODELS:
-        items = SEGMENT_MODELS[question.kind].objects.all()
-        if question.kind == Kind.COMMUNITY and district_code:
-            narrowed = items.filter(district__code=district_code)
-            items = narrowed if narrowed.exists() else items
-        return [(item.code, item.name) for item in items]
-    labels = {c.value: c.label for c in question.choices.all()}
-    if question.kind == Kind.YES_NO:
-        return [("yes", labels.get("yes") or _("Yes")), ("no", labels.get("no") or _("No"))]
-    if question.kind == Kind.SCALE:
-        return [(str(p), f"{p} – {labels[str(p)]}" if str(p) in labels else str(p)) for p in question.scale_points()]
-    return list(labels.items())
+    options = [o for o in answer_options([question])[question.pk] if o.value != PREFER_NOT_TO_SAY]
+    if question.kind == Kind.COMMUNITY and district_code:
+        options = [o for o in options if o.group_code == district_code] or options
+    return [(o.value, o.label) for o in options]
 
 
 def _district_answer(questions: list[Question], answers: dict[str, object]) -> str | None:
@@ -212,7 +204,7 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
     if not isinstance(survey, Survey):
         return survey
     progress = _progress(request, survey)
-    questions, specs = _flow_specs(survey)
+    questions, specs = _flow_specs(survey, with_choices=True)
     if progress is None:
         return HttpResponseRedirect(_question_url(survey, flow.next_key(specs, {}, None)))
     if progress.response_id:
@@ -242,22 +234,24 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
         progress.save(update_fields=["response", "updated_at"])
         return HttpResponseRedirect(reverse("surveys:done", kwargs={"slug": slug}))
     shown = {spec.key for spec in flow.visible(specs, progress.answers)}
+    options = answer_options([q for q in questions if q.key in shown])
     rows = [
-        {"question": q, "answer": _answer_text(q, progress.answers.get(q.key)), "url": _question_url(survey, q.key, change=True)}
+        {
+            "question": q,
+            "answer": _answer_text(q, progress.answers.get(q.key), options[q.pk]),
+            "url": _question_url(survey, q.key, change=True),
+        }
         for q in questions if q.key in shown
     ]
     return TemplateResponse(request, "surveys/resident/check.html", {"survey": survey, "rows": rows})
 
 
-def _answer_text(question: Question, value: object) -> list[str]:
+def _answer_text(question: Question, value: object, options: list[Option]) -> list[str]:
     """What the resident chose, in words, for the check-your-answers page."""
     if value is None or value == "" or value == []:
         return []
     values = value if isinstance(value, list) else [value]
-    if question.kind in (Kind.NUMBER, Kind.SHORT_TEXT, Kind.LONG_TEXT):
-        return [str(v) for v in values]
-    labels = dict(_options(question, None))
-    labels[PREFER_NOT_TO_SAY] = str(_("Prefer not to say"))
+    labels = {o.value: o.label for o in options}
     return [labels.get(str(v), str(v)) for v in values]
 
 

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from surveys import exports
+from surveys.models import Survey
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a survey's responses, one row per response: CSV (UTF-8 with a byte-order mark, "
+        "to stdout or a file) or XLSX (responses and codebook sheets, to a file)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug")
+        parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+
+    def handle(self, *args, slug: str, format: str, output: Path | None, **options) -> None:
+        survey = Survey.objects.filter(slug=slug).first()
+        if survey is None:
+            raise CommandError(f"no survey has the slug {slug!r}")
+        if format == "xlsx" and output is None:
+            raise CommandError("--format xlsx needs --output FILE: a spreadsheet cannot be written to the terminal")
+        if output is None:
+            for piece in exports.csv_stream(survey):
+                self.stdout.write(piece, ending="")
+            return
+        try:
+            if format == "xlsx":
+                count = exports.write_xlsx(survey, output)
+            else:
+                count = survey.responses.count()
+                with output.open("w", encoding="utf-8", newline="") as file:
+                    for piece in exports.csv_stream(survey):
+                        file.write(piece)
+        except OSError as error:
+            raise CommandError(f"{output}: {error.strerror}") from None
+        self.stdout.write(f"{output}: wrote {count} responses of survey {slug!r}")
