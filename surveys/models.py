@@ -141,7 +141,7 @@ class Question(models.Model):
     min_value = models.DecimalField(_("minimum"), max_digits=12, decimal_places=3, null=True, blank=True)
     max_value = models.DecimalField(_("maximum"), max_digits=12, decimal_places=3, null=True, blank=True)
     show_if_question = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("show only if question"),
     )
     show_if_equals = models.CharField(_("has the answer"), max_length=64, blank=True)

@@ -106,3 +106,8 @@ def test_a_scale_may_start_at_zero(survey, full_answers):
     ease.save()
     response = response_record(survey=survey, answers={**full_answers, "ease": "0"}, channel=Channel.WEB)
     assert response.answers.get(question=ease).value == "0"
+
+
+def test_a_survey_with_conditions_can_be_deleted_before_it_has_answers(survey):
+    survey.delete()
+    assert not Response.objects.exists()
