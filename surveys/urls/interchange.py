@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from surveys.views import interchange
+
+urlpatterns: list[URLPattern] = [
+    path("staff/surveys/import/", interchange.definition_import, name="definition_import"),
+    path("staff/surveys/<slug:slug>/export.json", interchange.definition_export, name="definition_export"),
+]
