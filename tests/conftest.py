@@ -18,6 +18,13 @@ PASSWORD = "correct-horse-battery-staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Hash test passwords with a fast hasher: PBKDF2's deliberate slowness (a third of a
+    second per persona) would otherwise be most of the suite's time. Production keeps PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(email: str, *, name: str = "", staff: bool = False, totp: bool = False) -> User:
     """A verified account; `staff` makes a CityLab administrator (superuser of the admin site)."""
     user = User.objects.create_user(
