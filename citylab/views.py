@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Prefetch
@@ -46,7 +47,15 @@ def staff_home(request: HttpRequest) -> TemplateResponse:
         {"membership": m, "actions": sorted(ALLOWED[m.role], key=list(Action).index)}
         for m in memberships
     ]
-    return TemplateResponse(request, "citylab/staff_home.html", {"rows": rows})
+    # Surveys, pilots and panels add their entry points through an AppConfig hook, so that the
+    # civic core links to them without importing them.
+    work_links = [
+        link
+        for config in apps.get_app_configs()
+        if rows and callable(getattr(config, "staff_links", None))
+        for link in config.staff_links(request.user)
+    ]
+    return TemplateResponse(request, "citylab/staff_home.html", {"rows": rows, "work_links": work_links})
 
 
 @require_GET

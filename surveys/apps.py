@@ -11,3 +11,9 @@ class SurveysConfig(AppConfig):
         from surveys.demo import seed_demo
 
         return seed_demo(team=team)
+
+    def staff_links(self, user) -> list[tuple[str, str]]:
+        """Entry points on the staff landing page of a team member (citylab does not import surveys)."""
+        from django.urls import reverse
+
+        return [(str(_("Surveys: design, results, invitations and entry")), reverse("surveys:list"))]

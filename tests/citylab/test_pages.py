@@ -135,3 +135,10 @@ def test_no_inline_script_in_pages(client, planner):
         html = client.get(url).text
         for chunk in html.split("<script")[1:]:
             assert chunk.lstrip().startswith("src="), f"inline script on {url}"
+
+
+def test_staff_landing_links_to_surveys_for_team_members_only(client, clerk, outsider):
+    client.force_login(clerk)
+    assert "/staff/surveys/" in client.get("/staff/").text
+    client.force_login(outsider)
+    assert "/staff/surveys/" not in client.get("/staff/").text
