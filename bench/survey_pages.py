@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -37,19 +38,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def environment() -> dict[str, str]:
+def environment(*, production: bool) -> dict[str, str]:
+    """Seeding runs in development mode (the demo refuses otherwise); serving and counting run
+    as a deployment would: debug off, static files collected, no SSL redirect on loopback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITYLAB_")}
     env.update(
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         DJANGO_SETTINGS_MODULE="bench.settings",
-        CITYLAB_DEBUG="true",  # the demo seeds only in development mode
         CITYLAB_LOG_LEVEL="warning",
         PYTHONPATH=str(ROOT),
     )
+    if production:
+        env.update(
+            CITYLAB_DEBUG="false",
+            CITYLAB_SECRET_KEY="bench-only-" + "k" * 50,
+            CITYLAB_ALLOWED_HOSTS="127.0.0.1",
+            CITYLAB_SSL_REDIRECT="false",
+            CITYLAB_STATIC_ROOT=str(Path(tempfile.gettempdir()) / "citylab-bench-static"),
+        )
+    else:
+        env["CITYLAB_DEBUG"] = "true"
     return env
 
 
-def prepare(env: dict[str, str]) -> None:
+def prepare(env: dict[str, str], served: dict[str, str]) -> None:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
@@ -58,6 +70,7 @@ def prepare(env: dict[str, str]) -> None:
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "seed_demo", "-v0"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=served, check=True)
 
 
 class Client:
@@ -173,8 +186,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    env = environment()
-    prepare(env)
+    env = environment(production=True)
+    prepare(environment(production=False), env)
     queries = count_queries(env)
     port = free_port()
     server = subprocess.Popen(
@@ -194,7 +207,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     floor = results["floor"]["rps"]
-    print(f"gunicorn 2 workers, PostgreSQL, {args.clients} keep-alive clients, {args.seconds:g} s per scenario")
+    print(f"gunicorn 2 workers (debug off), PostgreSQL, {args.clients} keep-alive clients, "
+          f"{args.seconds:g} s per scenario, load average before: {os.getloadavg()[0]:.1f}")
     print(f"{'scenario':<14} {'req/s':>8} {'vs floor':>9} {'p50 ms':>8} {'p95 ms':>8} {'requests':>9} {'errors':>7} {'queries':>8}")
     for name, r in results.items():
         print(f"{name:<14} {r['rps']:>8.1f} {r['rps'] / floor:>9.2f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
