@@ -4,8 +4,12 @@ included, nothing is pre-selected, and the answers arrive in the response store.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
+from surveys.exports import csv_stream
 from surveys.models import Response
 from tests.browser.a11y import Rules, layout_problems
 from tests.surveys.conftest import occupations, survey  # noqa: F401 - fixtures used by name
@@ -81,6 +85,12 @@ def test_resident_completes_the_survey(new_session, axe, survey, size, language)
 
     response = Response.objects.get()
     assert response.channel == "web" and response.age_band.code == "70+" and response.answers.count() == 12
+    # ...and it is in the planners' export, one row after the two header rows.
+    exported = list(csv.reader(io.StringIO("".join(csv_stream(survey)).lstrip("\ufeff"))))
+    header, row = exported[0], exported[2]
+    assert len(exported) == 3 and row[0] == str(response.pk)
+    assert row[header.index("age_band")] == "70+" and row[header.index("entry")] == "face"
+    assert row[header.index("problems.glasses")] == "1" and row[header.index("problems.slow")] == "0"
 
 
 def test_choice_rows_are_whole_targets_and_text_is_large(new_session, survey):  # noqa: F811
