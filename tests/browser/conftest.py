@@ -99,7 +99,8 @@ def new_session(browser, live_server) -> Iterator[Callable[..., Session]]:
             # A resident's phone in China; the language middleware reads Accept-Language.
             locale="zh-CN",
         )
-        context.set_default_timeout(10_000)
+        # Generous: a loaded two-core machine can take seconds to serve the first page.
+        context.set_default_timeout(30_000)
         session = Session(context, live_server.url)
         sessions.append(session)
         return session
