@@ -33,7 +33,7 @@ class Command(BaseCommand):
         for config in apps.get_app_configs():
             hook = getattr(config, "seed_demo", None)
             if callable(hook):
-                self.stdout.write(f"  {config.verbose_name}: {hook(team=team)}")
+                self.stdout.write(f"  {config.label}: {hook(team=team)}")
         self._print_credentials(existing=tallies["users"].total - tallies["users"].created)
 
     def _print_contents(self) -> None:
