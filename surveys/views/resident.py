@@ -26,13 +26,25 @@ from surveys.validation import AnswerError, QuestionSpec, clean_one
 COOKIE_AGE = 365 * 24 * 3600  # no time limit: a year to come back
 
 
+COOKIE_PREFIX = "citylab_survey_"
+
+
 def _cookie(survey: Survey) -> str:
-    return f"citylab_survey_{survey.pk}"
+    return f"{COOKIE_PREFIX}{survey.pk}"
 
 
 def _survey_or_unavailable(request: HttpRequest, slug: str) -> Survey | TemplateResponse:
-    """The survey when residents may answer it now; otherwise a friendly page saying why."""
-    survey = get_object_or_404(Survey, slug=slug)
+    """The survey when residents may answer it now; otherwise a friendly page saying why.
+
+    A returning resident's progress is read in the same query (its cookie is scoped to this
+    survey's path) and kept on the request for `_progress`: one query fewer on every page.
+    """
+    tokens = [value for name, value in request.COOKIES.items() if name.startswith(COOKIE_PREFIX)]
+    progress = None
+    if tokens:
+        progress = Progress.objects.select_related("survey").filter(survey__slug=slug, token__in=tokens).first()
+    survey = progress.survey if progress else get_object_or_404(Survey, slug=slug)
+    request.survey_progress = progress  # type: ignore[attr-defined]
     if survey.is_accepting():
         return survey
     if survey.status == Status.DRAFT:
@@ -50,6 +62,9 @@ def _progress(request: HttpRequest, survey: Survey) -> Progress | None:
     token = request.COOKIES.get(_cookie(survey))
     if not token:
         return None
+    known = getattr(request, "survey_progress", None)
+    if known is not None and known.survey_id == survey.pk and known.token == token:
+        return known
     return Progress.objects.filter(survey=survey, token=token).first()
 
 
