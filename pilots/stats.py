@@ -271,3 +271,146 @@ def sample_size_for_margin(p, margin, confidence=0.95):
     raw = z * z * p * (1 - p) / (margin * margin)
     n = np.maximum(np.ceil(raw - 1e-9), 1).astype(np.int64)
     return _out(n)
+
+
+__all__ += ["post_stratification_weights", "rake", "weighted_adoption"]
+
+
+def post_stratification_weights(sample_counts, population_counts):
+    """Post-stratification weight per respondent in each cell, and the uncovered cells.
+
+    Reference: Holt & Smith (1979), "Post stratification", JRSS A 142:23-31; Kish (1965),
+    *Survey Sampling*, section 12.3. Weight of a respondent in cell c is the population
+    share over the sample share, w_c = (N_c / N) / (n_c / n), so that sum(n_c w_c) = n when
+    every populated cell has respondents. Neither SciPy nor statsmodels has a routine for it.
+
+    Cells are all the elements of the (same-shaped) arrays, e.g. district x age band. Cells
+    without respondents get weight 0; ``empty`` flags those of them with population > 0 (the
+    segments that need data) - their population share is then not represented, and
+    ``sum(n_c w_c)`` falls short of n by that share. Returns ``(weights, empty)``.
+    """
+    n = np.asarray(sample_counts, dtype=float)
+    pop = np.asarray(population_counts, dtype=float)
+    if n.shape != pop.shape:
+        raise ValueError(
+            f"sample_counts shape {n.shape} differs from population_counts shape {pop.shape}"
+        )
+    if np.any(n < 0) or np.any(pop < 0):
+        raise ValueError("counts must be non-negative")
+    big_n = pop.sum()
+    if big_n <= 0:
+        raise ValueError("population_counts must have a positive total")
+    n_total = n.sum()
+    has = n > 0
+    weights = np.where(
+        has, (pop / big_n) * n_total / np.where(has, n, 1.0), 0.0
+    )
+    empty = (~has) & (pop > 0)
+    return _out(weights), _out(empty)
+
+
+def rake(sample_table, row_margins, col_margins, *, max_iter=100, tol=1e-8):
+    """Rake (iterative proportional fitting) a 2-D table of respondent counts to margins.
+
+    Reference: W. E. Deming & F. F. Stephan (1940), "On a least squares adjustment of a
+    sampled frequency table when the expected marginal totals are known", Annals of
+    Mathematical Statistics 11:427-444; Bishop, Fienberg & Holland (1975), *Discrete
+    Multivariate Analysis*, ch. 3. SciPy/statsmodels have no public IPF routine; the
+    converged table equals the maximum-likelihood fit of the log-linear model
+    log m_ij = log s_ij + a_i + b_j (it keeps every cross-product ratio of the sample).
+
+    Rows are e.g. districts, columns e.g. age bands; the margins are population totals and
+    are rescaled so that both sum to the sample total n (so weights average 1 per
+    respondent, as in :func:`post_stratification_weights`). One iteration scales rows, then
+    columns; iteration stops once max(|fitted margin - target|) / n < tol (checked before
+    the first iteration too, so a table already on its margins returns after 0). Zero
+    cells stay zero. A row or column with sample total 0 but target > 0 raises ValueError;
+    reaching ``max_iter`` returns ``converged=False`` (e.g. zero cells making the margins
+    unattainable). Returns ``(weights_table, converged, iterations)`` where the weights are
+    fitted count / sample count per cell (0 where the sample count is 0).
+    """
+    s = np.asarray(sample_table, dtype=float)
+    r = np.asarray(row_margins, dtype=float)
+    c = np.asarray(col_margins, dtype=float)
+    if s.ndim != 2:
+        raise ValueError("sample_table must be 2-D (rows x columns)")
+    if r.shape != (s.shape[0],) or c.shape != (s.shape[1],):
+        raise ValueError(
+            f"margins of lengths {r.shape} and {c.shape} do not fit a table of shape {s.shape}"
+        )
+    if np.any(s < 0) or np.any(r < 0) or np.any(c < 0):
+        raise ValueError("counts and margins must be non-negative")
+    if max_iter < 0:
+        raise ValueError("max_iter must be non-negative")
+    total = s.sum()
+    if total <= 0:
+        raise ValueError("sample_table has no respondents")
+    if r.sum() <= 0 or c.sum() <= 0:
+        raise ValueError("row and column margins must have positive totals")
+    row_s, col_s = s.sum(axis=1), s.sum(axis=0)
+    for name, sample_tot, target in (("row", row_s, r), ("column", col_s, c)):
+        bad = np.flatnonzero((sample_tot <= 0) & (target > 0))
+        if bad.size:
+            raise ValueError(
+                f"{name} {int(bad[0])} has no respondents but a positive target margin; "
+                f"cannot rake (offending {name} indices: {bad.tolist()})"
+            )
+    r = r * (total / r.sum())
+    c = c * (total / c.sum())
+
+    def deviation(m):
+        return max(
+            np.abs(m.sum(axis=1) - r).max(), np.abs(m.sum(axis=0) - c).max()
+        ) / total
+
+    m = s.copy()
+    iterations = 0
+    converged = deviation(m) < tol
+    while not converged and iterations < max_iter:
+        rs = m.sum(axis=1)
+        m *= np.where(rs > 0, r / np.where(rs > 0, rs, 1.0), 0.0)[:, None]
+        cs = m.sum(axis=0)
+        m *= np.where(cs > 0, c / np.where(cs > 0, cs, 1.0), 0.0)[None, :]
+        iterations += 1
+        converged = deviation(m) < tol
+    has = s > 0
+    weights = np.where(has, m / np.where(has, s, 1.0), 0.0)
+    return weights, bool(converged), iterations
+
+
+def weighted_adoption(successes_table, sample_table, weights_table, confidence=0.95):
+    """Weighted overall proportion from cell tables, with a Wilson interval at Kish n_eff.
+
+    Reference: Kish (1965), *Survey Sampling*, section 11.7 (effective sample size); Wilson
+    (1927) via :func:`wilson_interval`; the Hajek ratio estimator
+    p = sum(w_c x_c) / sum(w_c n_c). Same point estimate and n_eff as
+    :func:`weighted_proportion` / :func:`kish_effective_n` on the per-respondent arrays
+    (``numpy.repeat(w, n)``), computed from the cells as sum w = sum n_c w_c and
+    sum w^2 = sum n_c w_c^2. statsmodels' ``proportion_confint(p * n_eff, n_eff,
+    method="wilson")`` gives the same interval.
+
+    The tables share one shape (any number of axes) and are all summed over. Returns
+    ``(p, low, high, n_eff)``; with no weighted respondents p is NaN, the interval (0, 1)
+    and n_eff 0.
+    """
+    x = np.asarray(successes_table, dtype=float)
+    n = np.asarray(sample_table, dtype=float)
+    w = np.asarray(weights_table, dtype=float)
+    if not (x.shape == n.shape == w.shape):
+        raise ValueError(
+            f"tables must share one shape, got {x.shape}, {n.shape} and {w.shape}"
+        )
+    if np.any(x < 0) or np.any(x > n):
+        raise ValueError("successes must lie between 0 and the sample counts")
+    if np.any(w < 0):
+        raise ValueError("weights must be non-negative")
+    s1 = (n * w).sum()
+    s2 = (n * w * w).sum()
+    if s1 > 0:
+        p = float(np.clip((x * w).sum() / s1, 0.0, 1.0))
+        n_eff = float(s1 * s1 / s2)
+        low, high = wilson_interval(p * n_eff, n_eff, confidence)
+    else:
+        p, n_eff = float("nan"), 0.0
+        low, high = wilson_interval(0.0, 0.0, confidence)
+    return p, float(low), float(high), n_eff
