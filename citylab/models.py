@@ -11,7 +11,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -99,14 +99,28 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
-class TeamQuerySet(models.QuerySet["Team"]):
-    def for_member(self, user, roles: tuple[Role, ...] | None = None) -> TeamQuerySet:
+class TeamOwnedQuerySet(models.QuerySet):
+    """Base for every model with a `team` foreign key (and, with another path, for Team)."""
+
+    membership_path = "team__memberships"
+
+    def for_member(self, user, roles: tuple[Role, ...] | None = None) -> TeamOwnedQuerySet:
+        """Objects of the teams `user` belongs to (with one of `roles`, when given), each
+        annotated with `member_role`, the user's role in its team.
+
+        A membership is unique per team and user, so the join never duplicates rows, and the
+        annotation reuses that join: knowing the role costs no second query.
+        """
         if not user.is_authenticated:
             return self.none()
-        filters = Q(memberships__user=user)
+        filters = Q(**{f"{self.membership_path}__user": user})
         if roles:
-            filters &= Q(memberships__role__in=roles)
-        return self.filter(filters)
+            filters &= Q(**{f"{self.membership_path}__role__in": roles})
+        return self.filter(filters).annotate(member_role=F(f"{self.membership_path}__role"))
+
+
+class TeamQuerySet(TeamOwnedQuerySet):
+    membership_path = "memberships"
 
 
 class Team(BilingualName):
@@ -145,24 +159,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.team} · {self.get_role_display()}"
-
-
-class TeamOwnedQuerySet(models.QuerySet):
-    """Base for every model with a `team` foreign key."""
-
-    def for_member(self, user, roles: tuple[Role, ...] | None = None) -> TeamOwnedQuerySet:
-        """Objects of the teams `user` belongs to (with one of `roles`, when given).
-
-        A membership is unique per team and user, so the join never duplicates rows.
-        """
-        if not user.is_authenticated:
-            return self.none()
-        filters = Q(team__memberships__user=user)
-        if roles:
-            filters &= Q(team__memberships__role__in=roles)
-        return self.filter(filters)
-
-
 
 
 # --- Places ---------------------------------------------------------------------------------
