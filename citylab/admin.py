@@ -10,7 +10,17 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from citylab.models import AgeBand, Community, District, Membership, Occupation, PopulationFigure, Team, User
+from citylab.models import (
+    AgeBand,
+    AuditEvent,
+    Community,
+    District,
+    Membership,
+    Occupation,
+    PopulationFigure,
+    Team,
+    User,
+)
 from citylab.population import PopulationImportError, import_population_csv
 
 
@@ -121,3 +131,22 @@ class PopulationFigureAdmin(admin.ModelAdmin):
             "title": _("Import population figures"),
         }
         return TemplateResponse(request, "admin/citylab/populationfigure/import.html", context)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is evidence, so nobody edits or deletes it here."""
+
+    list_display = ["at", "actor_email", "action", "target", "team", "address"]
+    list_filter = ["action", "team"]
+    search_fields = ["actor_email", "target", "action"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -265,3 +265,24 @@ class PopulationFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} · {self.age_band}: {self.population}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Written, never edited."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_email = models.CharField(_("who"), max_length=254, blank=True)  # kept if the account goes
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(_("what"), max_length=60, db_index=True)  # e.g. "pilot.decision"
+    target = models.CharField(_("record"), max_length=200, blank=True)  # e.g. "pilots.Decision:12"
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.target}"

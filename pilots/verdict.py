@@ -1,0 +1,596 @@
+"""The readiness verdict: segment counts in, a verdict with its reasons out.
+
+Pure (no Django), so the `evaluate_counts` command, the pilot pages and the benchmark share
+it, and it is vectorised over segments: a city with 10,000 segments is evaluated in one pass
+of array arithmetic. The rules are the pilots issue's, exactly:
+
+* each criterion's state is `insufficient` when n < minimum (segments only), `pass` when the
+  interval's lower bound reaches the threshold, `below` when the estimate is under it, and
+  `unproven` otherwise;
+* the verdict is the first that applies: NOT_VIABLE (upper bound of overall adoption under
+  the viability floor), KEEP_OPTIMIZING (any criterion `below`), NEEDS_MORE_DATA (any
+  `insufficient` or `unproven`), READY_TO_SCALE.
+
+Overall adoption is weighted to population figures when they are given (post-stratified on
+district x age band cells, or raked to district and age-band margins), pooled otherwise;
+both are reported. Sentences are English here and translated by the caller: every method
+that writes text takes a ``gettext`` function, so the pages pass Django's and the command
+line keeps the identity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from pilots import stats
+
+Translate = Callable[[str], str]
+Label = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
+
+
+class Verdict(StrEnum):
+    READY_TO_SCALE = "READY_TO_SCALE"
+    KEEP_OPTIMIZING = "KEEP_OPTIMIZING"
+    NEEDS_MORE_DATA = "NEEDS_MORE_DATA"
+    NOT_VIABLE = "NOT_VIABLE"
+
+
+class State(StrEnum):
+    PASS = "pass"
+    BELOW = "below"
+    UNPROVEN = "unproven"
+    INSUFFICIENT = "insufficient"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A pilot's targets, as proportions (0.6 for 60%)."""
+
+    adoption_target: float = 0.6
+    equity_floor: float = 0.4
+    satisfaction_target: float = 0.7
+    viability_floor: float = 0.15
+    min_n: int = 30
+    confidence: float = 0.95
+
+    def problems(self) -> list[str]:
+        found = []
+        for name in ("adoption_target", "equity_floor", "satisfaction_target", "viability_floor"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+                found.append(f"{name.replace('_', ' ')} must be a proportion between 0 and 1, got {value!r}")
+        if not (isinstance(self.confidence, (int, float)) and 0.5 <= self.confidence < 1.0):
+            found.append(f"confidence must be at least 0.5 and below 1, got {self.confidence!r}")
+        if not (isinstance(self.min_n, int) and self.min_n >= 0):
+            found.append(f"minimum respondents per segment must be a whole number 0 or more, got {self.min_n!r}")
+        return found
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One entry per segment (district x age band). `satisfied`/`rated` may be absent."""
+
+    district: tuple[str, ...]
+    age_band: tuple[str, ...]
+    eligible: np.ndarray
+    adopters: np.ndarray
+    satisfied: np.ndarray | None = None
+    rated: np.ndarray | None = None
+
+    @classmethod
+    def of(
+        cls,
+        rows: Iterable[Sequence],
+    ) -> Counts:
+        """From rows (district, age_band, eligible, adopters[, satisfied, rated]); satisfaction
+        is kept only when every row has it."""
+        rows = list(rows)
+        with_satisfaction = bool(rows) and all(len(r) >= 6 and r[4] is not None and r[5] is not None for r in rows)
+        return cls(
+            district=tuple(str(r[0]) for r in rows),
+            age_band=tuple(str(r[1]) for r in rows),
+            eligible=np.array([r[2] for r in rows], dtype=np.int64),
+            adopters=np.array([r[3] for r in rows], dtype=np.int64),
+            satisfied=np.array([r[4] for r in rows], dtype=np.int64) if with_satisfaction else None,
+            rated=np.array([r[5] for r in rows], dtype=np.int64) if with_satisfaction else None,
+        )
+
+    def __post_init__(self) -> None:
+        size = len(self.district)
+        if len(self.age_band) != size or self.eligible.shape != (size,) or self.adopters.shape != (size,):
+            raise ValueError("every segment needs a district, an age band, eligible and adopters")
+        if np.any(self.eligible < 0) or np.any(self.adopters < 0) or np.any(self.adopters > self.eligible):
+            raise ValueError("adopters must lie between 0 and eligible in every segment")
+        if (self.satisfied is None) != (self.rated is None):
+            raise ValueError("satisfied and rated come together")
+        if self.rated is not None and (np.any(self.satisfied < 0) or np.any(self.satisfied > self.rated)):
+            raise ValueError("satisfied must lie between 0 and rated in every segment")
+        if len(set(zip(self.district, self.age_band, strict=True))) != size:
+            raise ValueError("a segment (district and age band) appears twice")
+
+    def __len__(self) -> int:
+        return len(self.district)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Population figures: cells (district, age band) or margins (one of them blank)."""
+
+    district: tuple[str, ...]
+    age_band: tuple[str, ...]
+    population: np.ndarray
+
+    @classmethod
+    def of(cls, rows: Iterable[Sequence]) -> Population:
+        rows = list(rows)
+        return cls(
+            district=tuple(str(r[0]) for r in rows),
+            age_band=tuple(str(r[1]) for r in rows),
+            population=np.array([r[2] for r in rows], dtype=float),
+        )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    estimate: float | None  # None when there is nobody to estimate from
+    low: float
+    high: float
+    n: float  # respondents; Kish effective n for a weighted estimate
+
+    def as_dict(self) -> dict:
+        return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": _number(self.n)}
+
+
+@dataclass(frozen=True)
+class Segment:
+    district: str
+    age_band: str
+    n: int
+    estimate: float | None
+    low: float
+    high: float
+    state: State
+    more_needed: int | None  # more respondents for the lower bound to reach the floor
+
+    def as_dict(self) -> dict:
+        return {
+            "district": self.district,
+            "age_band": self.age_band,
+            "n": self.n,
+            "estimate": self.estimate,
+            "low": self.low,
+            "high": self.high,
+            "state": str(self.state),
+            "more_needed": self.more_needed,
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    district: str
+    age_band: str
+    previous: float
+    current: float
+    difference: float
+    low: float
+    high: float
+    p_value: float
+    p_adjusted: float
+
+    @property
+    def significant(self) -> bool:
+        return self.p_adjusted < 0.05
+
+    def as_dict(self) -> dict:
+        return {
+            "district": self.district,
+            "age_band": self.age_band,
+            "previous": self.previous,
+            "current": self.current,
+            "difference": self.difference,
+            "low": self.low,
+            "high": self.high,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+        }
+
+
+def percent(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * 100:.1f}%"
+
+
+def segment_name(district: str, age_band: str, gettext: Translate = _same, label: Label = _same) -> str:
+    if district and age_band:
+        return gettext("{age_band} in {district}").format(age_band=label(age_band), district=label(district))
+    if district or age_band:
+        return label(district or age_band)
+    return gettext("residents who gave no age band or district")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why the verdict is what it is: one criterion, with the numbers a sentence needs."""
+
+    code: str
+    estimate: float | None = None
+    low: float = 0.0
+    high: float = 1.0
+    threshold: float = 0.0
+    n: float = 0
+    district: str = ""
+    age_band: str = ""
+    more_needed: int | None = None
+    minimum: int = 0
+    count: int = 0
+
+    def sentence(self, confidence: float, gettext: Translate = _same, label: Label = _same) -> str:
+        values = {
+            "segment": segment_name(self.district, self.age_band, gettext, label),
+            "estimate": percent(self.estimate),
+            "low": percent(self.low),
+            "high": percent(self.high),
+            "threshold": percent(self.threshold),
+            "confidence": f"{confidence * 100:g}%",
+            "n": _number(round(self.n)),
+            "more": self.more_needed,
+            "minimum": self.minimum,
+            "count": self.count,
+        }
+        templates = {
+            "not_viable": gettext(
+                "Overall adoption is {estimate} ({confidence} interval {low} to {high}): even the upper "
+                "bound is below the viability floor of {threshold}."
+            ),
+            "segment_below": gettext(
+                "{segment}: adoption {estimate} ({confidence} interval {low} to {high}, {n} respondents) "
+                "is below the equity floor of {threshold}."
+            ),
+            "segment_insufficient": gettext(
+                "{segment}: only {n} respondents, fewer than the minimum of {minimum}; adoption so far "
+                "{estimate} ({confidence} interval {low} to {high}) against the equity floor of {threshold}."
+            ),
+            "segment_unproven": gettext(
+                "{segment}: adoption {estimate} ({confidence} interval {low} to {high}, {n} respondents) "
+                "is above the equity floor of {threshold}, but the lower bound is not yet."
+            ),
+            "segments_pass": gettext(
+                "All {count} segments reach the equity floor of {threshold}: the lowest lower bound is "
+                "{low} ({segment})."
+            ),
+            "adoption_below": gettext(
+                "Overall adoption {estimate} ({confidence} interval {low} to {high}) is below the target "
+                "of {threshold}."
+            ),
+            "adoption_unproven": gettext(
+                "Overall adoption {estimate} ({confidence} interval {low} to {high}) is above the target "
+                "of {threshold}, but the lower bound is not yet."
+            ),
+            "adoption_pass": gettext(
+                "Overall adoption {estimate} ({confidence} interval {low} to {high}) reaches the target "
+                "of {threshold}."
+            ),
+            "satisfaction_below": gettext(
+                "Satisfaction {estimate} ({confidence} interval {low} to {high}, {n} ratings) is below "
+                "the target of {threshold}."
+            ),
+            "satisfaction_unproven": gettext(
+                "Satisfaction {estimate} ({confidence} interval {low} to {high}, {n} ratings) is above "
+                "the target of {threshold}, but the lower bound is not yet."
+            ),
+            "satisfaction_pass": gettext(
+                "Satisfaction {estimate} ({confidence} interval {low} to {high}, {n} ratings) reaches the "
+                "target of {threshold}."
+            ),
+            "satisfaction_missing": gettext(
+                "No satisfaction ratings yet: the target of {threshold} cannot be checked."
+            ),
+        }
+        text = templates[self.code].format(**values)
+        if self.code in ("segment_insufficient", "segment_unproven"):
+            if self.more_needed is None:
+                text += " " + gettext("At the current rate no number of extra respondents would settle it.")
+            else:
+                text += " " + gettext("About {more} more respondents would settle it at the current rate.").format(
+                    **values
+                )
+        return text
+
+
+@dataclass
+class Evaluation:
+    verdict: Verdict
+    reasons: list[Reason]
+    thresholds: Thresholds
+    adoption: Estimate  # the one judged: weighted when population figures exist
+    adoption_pooled: Estimate
+    adoption_weighted: Estimate | None
+    satisfaction: Estimate
+    adoption_state: State
+    satisfaction_state: State
+    segments: list[Segment]
+    homogeneity: dict | None
+    changes: list[Change] = field(default_factory=list)
+    overall_change: dict | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def sentences(self, gettext: Translate = _same, label: Label = _same) -> list[str]:
+        return [r.sentence(self.thresholds.confidence, gettext, label) for r in self.reasons]
+
+    def as_dict(self) -> dict:
+        """The `evaluate_counts --json` format (plus a few keys the pages use); JSON-ready."""
+        return {
+            "verdict": str(self.verdict),
+            "reasons": self.sentences(),
+            "overall": {
+                "adoption": {**self.adoption.as_dict(), "weighted": self.adoption_weighted is not None,
+                             "state": str(self.adoption_state)},
+                "adoption_pooled": self.adoption_pooled.as_dict(),
+                "adoption_weighted": self.adoption_weighted.as_dict() if self.adoption_weighted else None,
+                "satisfaction": {**self.satisfaction.as_dict(), "state": str(self.satisfaction_state)},
+            },
+            "segments": [s.as_dict() for s in self.segments],
+            "homogeneity": self.homogeneity,
+            "changes": [c.as_dict() for c in self.changes],
+            "overall_change": self.overall_change,
+            "thresholds": {
+                "adoption_target": self.thresholds.adoption_target,
+                "equity_floor": self.thresholds.equity_floor,
+                "satisfaction_target": self.thresholds.satisfaction_target,
+                "viability_floor": self.thresholds.viability_floor,
+                "min_n": self.thresholds.min_n,
+                "confidence": self.thresholds.confidence,
+            },
+            "notes": list(self.notes),
+        }
+
+
+def _number(value):
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 2)
+
+
+def _estimate(successes: float, n: float, confidence: float) -> Estimate:
+    low, high = stats.wilson_interval(successes, n, confidence)
+    return Estimate(successes / n if n > 0 else None, float(low), float(high), n)
+
+
+def _state(estimate: float | None, low: float, threshold: float) -> State:
+    if estimate is None:
+        return State.UNPROVEN
+    if low >= threshold:
+        return State.PASS
+    if estimate < threshold:
+        return State.BELOW
+    return State.UNPROVEN
+
+
+def more_needed(p: np.ndarray, n: np.ndarray, floor: float, minimum: int, confidence: float) -> np.ndarray:
+    """Respondents to add so that n reaches the minimum and, at rate p, the Wilson lower bound
+    reaches the floor; -1 where no number would (p at or under the floor, or nobody yet).
+
+    The lower bound rises with n for a fixed p above the floor, so a vectorised bisection on
+    the total finds the smallest one; 40 halvings cover totals up to 2^40.
+    """
+    p = np.asarray(p, dtype=float)
+    n = np.asarray(n, dtype=np.int64)
+    reachable = (n > 0) & (p > floor)
+    start = np.maximum(n, minimum)
+    lo = start.copy()  # invariant: answer > lo - 1 ... search in [start, hi]
+    hi = np.full_like(start, 1 << 40)
+    low_at_start, _ = stats.wilson_interval(p * start, np.maximum(start, 1), confidence)
+    done = low_at_start >= floor
+    hi = np.where(done, start, hi)
+    for _step in range(41):
+        active = reachable & (lo < hi)
+        if not active.any():
+            break
+        mid = (lo + hi) // 2
+        low_mid, _ = stats.wilson_interval(p * mid, np.maximum(mid, 1), confidence)
+        ok = low_mid >= floor
+        hi = np.where(active & ok, mid, hi)
+        lo = np.where(active & ~ok, mid + 1, lo)
+    return np.where(reachable, hi - n, -1)
+
+
+def _population_weights(counts: Counts, population: Population, notes: list[str]) -> np.ndarray | None:
+    """Weight per segment, or None (with a note) when the figures cannot weight these counts."""
+    cells = {(d, a): v for d, a, v in zip(population.district, population.age_band, population.population, strict=True)
+             if d and a}
+    district_margin = {d: v for d, a, v in zip(population.district, population.age_band, population.population,
+                                                strict=True) if d and not a}
+    band_margin = {a: v for d, a, v in zip(population.district, population.age_band, population.population,
+                                            strict=True) if a and not d}
+    eligible = counts.eligible.astype(float)
+    if cells:
+        pop = np.array([cells.get(key, 0.0) for key in zip(counts.district, counts.age_band, strict=True)])
+        missing = [key for key, value in zip(zip(counts.district, counts.age_band, strict=True), pop, strict=True)
+                   if value == 0 and key not in cells]
+        if missing:
+            notes.append(
+                f"{len(missing)} segment(s) have no population figure and are left out of the weighted "
+                f"estimate, e.g. {missing[0][1]} in {missing[0][0]}."
+            )
+        counted = set(zip(counts.district, counts.age_band, strict=True))
+        uncovered = [key for key in cells if key not in counted and cells[key] > 0]
+        if pop.sum() <= 0:
+            notes.append("The population figures match none of the segments; adoption is pooled.")
+            return None
+        weights, empty = stats.post_stratification_weights(eligible, pop)
+        if uncovered or np.any(empty):
+            notes.append(
+                "Some population cells have no respondents; the weighted estimate represents the others only."
+            )
+        return np.asarray(weights)
+    if district_margin and band_margin:
+        districts = sorted(set(counts.district))
+        bands = sorted(set(counts.age_band))
+        d_index = {d: i for i, d in enumerate(districts)}
+        b_index = {b: j for j, b in enumerate(bands)}
+        table = np.zeros((len(districts), len(bands)))
+        rows = np.array([d_index[d] for d in counts.district], dtype=np.int64)
+        cols = np.array([b_index[b] for b in counts.age_band], dtype=np.int64)
+        np.add.at(table, (rows, cols), eligible)
+        row_margins = np.array([district_margin.get(d, 0.0) for d in districts])
+        col_margins = np.array([band_margin.get(b, 0.0) for b in bands])
+        try:
+            weights_table, converged, _iterations = stats.rake(table, row_margins, col_margins)
+        except ValueError as error:
+            notes.append(f"Raking to the population margins failed ({error}); adoption is pooled.")
+            return None
+        if not converged:
+            notes.append("Raking did not converge on the population margins; the weights are approximate.")
+        return weights_table[rows, cols]
+    notes.append(
+        "Population figures need district and age-band cells, or both district and age-band totals; "
+        "adoption is pooled."
+    )
+    return None
+
+
+def evaluate(
+    current: Counts,
+    thresholds: Thresholds,
+    *,
+    previous: Counts | None = None,
+    population: Population | None = None,
+) -> Evaluation:
+    """Apply the readiness rules to one cycle's segment counts."""
+    problems = thresholds.problems()
+    if problems:
+        raise ValueError("; ".join(problems))
+    conf = thresholds.confidence
+    notes: list[str] = []
+    n = current.eligible
+    x = current.adopters
+
+    # Segments: intervals, states and the respondents each still needs, all as arrays.
+    n_safe = np.maximum(n, 1)
+    p = np.where(n > 0, x / n_safe, np.nan)
+    low, high = stats.wilson_interval(x, n, conf)
+    low, high = np.atleast_1d(low), np.atleast_1d(high)
+    floor = thresholds.equity_floor
+    insufficient = (n < thresholds.min_n) | (n == 0)
+    passed = ~insufficient & (low >= floor)
+    below = ~insufficient & ~passed & (p < floor)
+    states = np.where(insufficient, 3, np.where(passed, 0, np.where(below, 1, 2)))
+    more = more_needed(np.nan_to_num(p), n, floor, thresholds.min_n, conf)
+    state_names = (State.PASS, State.BELOW, State.UNPROVEN, State.INSUFFICIENT)
+    p_list, low_list, high_list, n_list = p.tolist(), low.tolist(), high.tolist(), n.tolist()
+    more_list, state_list = more.tolist(), states.tolist()
+    segments = [
+        Segment(
+            district=current.district[i],
+            age_band=current.age_band[i],
+            n=n_list[i],
+            estimate=None if n_list[i] == 0 else p_list[i],
+            low=low_list[i],
+            high=high_list[i],
+            state=state_names[state_list[i]],
+            more_needed=None if state_list[i] == 1 or more_list[i] < 0 else (0 if state_list[i] == 0 else more_list[i]),
+        )
+        for i in range(len(current))
+    ]
+
+    # Overall adoption: pooled always, weighted when population figures can weight it.
+    pooled = _estimate(float(x.sum()), float(n.sum()), conf)
+    weighted = None
+    if population is not None and len(current) and n.sum() > 0:
+        weights = _population_weights(current, population, notes)
+        if weights is not None:
+            wp, wlow, whigh, n_eff = stats.weighted_adoption(x, n, weights, conf)
+            weighted = Estimate(None if math.isnan(wp) else wp, wlow, whigh, n_eff)
+    adoption = weighted or pooled
+    adoption_state = _state(adoption.estimate, adoption.low, thresholds.adoption_target)
+
+    if current.rated is not None and current.rated.sum() > 0:
+        satisfaction = _estimate(float(current.satisfied.sum()), float(current.rated.sum()), conf)
+    else:
+        satisfaction = Estimate(None, 0.0, 1.0, 0)
+    satisfaction_state = _state(satisfaction.estimate, satisfaction.low, thresholds.satisfaction_target)
+
+    # The verdict: the first rule that applies.
+    overall_reason = {
+        "estimate": adoption.estimate, "low": adoption.low, "high": adoption.high, "n": adoption.n,
+    }
+    reasons: list[Reason] = []
+    if adoption.high < thresholds.viability_floor:
+        verdict = Verdict.NOT_VIABLE
+        reasons.append(Reason("not_viable", threshold=thresholds.viability_floor, **overall_reason))
+    else:
+        any_below = bool(below.any()) or State.BELOW in (adoption_state, satisfaction_state)
+        any_open = bool((states >= 2).any()) or State.UNPROVEN in (adoption_state, satisfaction_state)
+        if any_below:
+            verdict, wanted = Verdict.KEEP_OPTIMIZING, (State.BELOW,)
+        elif any_open:
+            verdict, wanted = Verdict.NEEDS_MORE_DATA, (State.UNPROVEN, State.INSUFFICIENT)
+        else:
+            verdict, wanted = Verdict.READY_TO_SCALE, (State.PASS,)
+        if adoption_state in wanted:
+            reasons.append(Reason(f"adoption_{adoption_state}", threshold=thresholds.adoption_target, **overall_reason))
+        if satisfaction_state in wanted:
+            code = "satisfaction_missing" if satisfaction.estimate is None else f"satisfaction_{satisfaction_state}"
+            reasons.append(Reason(code, satisfaction.estimate, satisfaction.low, satisfaction.high,
+                                  thresholds.satisfaction_target, satisfaction.n))
+        if verdict is Verdict.READY_TO_SCALE and segments:
+            weakest = int(np.argmin(low))
+            reasons.append(Reason("segments_pass", low=float(low[weakest]), threshold=floor, count=len(segments),
+                                  district=current.district[weakest], age_band=current.age_band[weakest]))
+        else:
+            # Segments in order of how far they fall short: the worst first.
+            for i in np.argsort(np.nan_to_num(p, nan=-1.0), kind="stable").tolist():
+                segment = segments[i]
+                if segment.state in wanted and segment.state is not State.PASS:
+                    reasons.append(Reason(
+                        f"segment_{segment.state}", segment.estimate, segment.low, segment.high, floor,
+                        segment.n, segment.district, segment.age_band, segment.more_needed, thresholds.min_n,
+                    ))
+
+    homogeneity = None
+    if int((n > 0).sum()) >= 2:
+        statistic, p_value, dof = stats.chi2_homogeneity(x, n)
+        homogeneity = {"statistic": float(statistic), "p_value": float(p_value), "dof": int(dof)}
+
+    changes, overall_change = _changes(current, previous, conf) if previous is not None else ([], None)
+    return Evaluation(
+        verdict=verdict, reasons=reasons, thresholds=thresholds, adoption=adoption, adoption_pooled=pooled,
+        adoption_weighted=weighted, satisfaction=satisfaction, adoption_state=adoption_state,
+        satisfaction_state=satisfaction_state, segments=segments, homogeneity=homogeneity, changes=changes,
+        overall_change=overall_change, notes=notes,
+    )
+
+
+def _changes(current: Counts, previous: Counts, confidence: float) -> tuple[list[Change], dict | None]:
+    """Per-segment change (current - previous) for segments with people in both cycles, Holm-
+    adjusted, and the CMH test of the overall change stratified by segment."""
+    before = {key: i for i, key in enumerate(zip(previous.district, previous.age_band, strict=True))}
+    pairs = [(i, before[key]) for i, key in enumerate(zip(current.district, current.age_band, strict=True))
+             if key in before and current.eligible[i] > 0 and previous.eligible[before[key]] > 0]
+    if not pairs:
+        return [], None
+    ci = np.array([a for a, _ in pairs], dtype=np.int64)
+    pi = np.array([b for _, b in pairs], dtype=np.int64)
+    x1, n1 = current.adopters[ci], current.eligible[ci]
+    x0, n0 = previous.adopters[pi], previous.eligible[pi]
+    low, high = stats.newcombe_interval(x1, n1, x0, n0, confidence)
+    _z, p_values = stats.two_proportion_test(x1, n1, x0, n0)
+    adjusted = stats.holm(np.atleast_1d(p_values))
+    p1, p0 = x1 / n1, x0 / n0
+    columns = [np.atleast_1d(v).tolist() for v in (p0, p1, low, high, p_values, adjusted)]
+    changes = [
+        Change(current.district[c], current.age_band[c], columns[0][k], columns[1][k],
+               columns[1][k] - columns[0][k], columns[2][k], columns[3][k], columns[4][k], columns[5][k])
+        for k, c in enumerate(ci.tolist())
+    ]
+    statistic, p_value = stats.cmh_test(x1, n1, x0, n0)
+    return changes, {"statistic": float(statistic), "p_value": float(p_value), "segments": len(pairs)}
