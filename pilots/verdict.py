@@ -205,9 +205,11 @@ class Change:
 
 
 def percent(value: float | None) -> str:
+    """"48.7%", and "50%" rather than "50.0%" for a round threshold."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value * 100:.1f}%"
+    shown = round(value * 100, 1)
+    return f"{shown:.0f}%" if shown.is_integer() else f"{shown:.1f}%"
 
 
 def segment_name(district: str, age_band: str, gettext: Translate = _same, label: Label = _same) -> str:
@@ -464,8 +466,13 @@ def evaluate(
     *,
     previous: Counts | None = None,
     population: Population | None = None,
+    satisfaction: tuple[int, int] | None = None,
 ) -> Evaluation:
-    """Apply the readiness rules to one cycle's segment counts."""
+    """Apply the readiness rules to one cycle's segment counts.
+
+    `satisfaction` (satisfied, rated) overrides the sums of the counts' own columns: a cycle
+    may take adoption from the operator's counts and satisfaction from a survey.
+    """
     problems = thresholds.problems()
     if problems:
         raise ValueError("; ".join(problems))
@@ -513,11 +520,16 @@ def evaluate(
     adoption = weighted or pooled
     adoption_state = _state(adoption.estimate, adoption.low, thresholds.adoption_target)
 
-    if current.rated is not None and current.rated.sum() > 0:
-        satisfaction = _estimate(float(current.satisfied.sum()), float(current.rated.sum()), conf)
-    else:
-        satisfaction = Estimate(None, 0.0, 1.0, 0)
-    satisfaction_state = _state(satisfaction.estimate, satisfaction.low, thresholds.satisfaction_target)
+    if satisfaction is None and current.rated is not None:
+        satisfaction = (int(current.satisfied.sum()), int(current.rated.sum()))
+    if satisfaction is not None and not 0 <= satisfaction[0] <= satisfaction[1]:
+        raise ValueError("satisfied must lie between 0 and rated")
+    rating = (
+        _estimate(float(satisfaction[0]), float(satisfaction[1]), conf)
+        if satisfaction is not None and satisfaction[1] > 0
+        else Estimate(None, 0.0, 1.0, 0)
+    )
+    satisfaction_state = _state(rating.estimate, rating.low, thresholds.satisfaction_target)
 
     # The verdict: the first rule that applies.
     overall_reason = {
@@ -539,9 +551,9 @@ def evaluate(
         if adoption_state in wanted:
             reasons.append(Reason(f"adoption_{adoption_state}", threshold=thresholds.adoption_target, **overall_reason))
         if satisfaction_state in wanted:
-            code = "satisfaction_missing" if satisfaction.estimate is None else f"satisfaction_{satisfaction_state}"
-            reasons.append(Reason(code, satisfaction.estimate, satisfaction.low, satisfaction.high,
-                                  thresholds.satisfaction_target, satisfaction.n))
+            code = "satisfaction_missing" if rating.estimate is None else f"satisfaction_{satisfaction_state}"
+            reasons.append(Reason(code, rating.estimate, rating.low, rating.high, thresholds.satisfaction_target,
+                                  rating.n))
         if verdict is Verdict.READY_TO_SCALE and segments:
             weakest = int(np.argmin(low))
             reasons.append(Reason("segments_pass", low=float(low[weakest]), threshold=floor, count=len(segments),
@@ -564,7 +576,7 @@ def evaluate(
     changes, overall_change = _changes(current, previous, conf) if previous is not None else ([], None)
     return Evaluation(
         verdict=verdict, reasons=reasons, thresholds=thresholds, adoption=adoption, adoption_pooled=pooled,
-        adoption_weighted=weighted, satisfaction=satisfaction, adoption_state=adoption_state,
+        adoption_weighted=weighted, satisfaction=rating, adoption_state=adoption_state,
         satisfaction_state=satisfaction_state, segments=segments, homogeneity=homogeneity, changes=changes,
         overall_change=overall_change, notes=notes,
     )

@@ -1,0 +1,131 @@
+"""A cycle's verdict from the database: segment counts in SQL, the rules in `pilots/verdict.py`.
+
+Counts come from the operator's imported figures (SegmentCount rows), from the cycle's
+evaluation survey, or both: imported counts measure use directly, so they give adoption when
+present, and the survey then gives satisfaction when the import has no ratings. Each source
+is one aggregate query, whatever the number of responses: a city pilot can have hundreds of
+thousands of answers, and none of them is loaded into Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from citylab.models import AgeBand, District, PopulationFigure
+from pilots.models import Cycle
+from pilots.verdict import Counts, Evaluation, Population, evaluate
+
+# Rows are (district code, age band code, eligible, adopters, satisfied, rated); a response
+# without a district or an age band is its own segment, labelled "".
+Row = tuple[str, str, int, int, int | None, int | None]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where a cycle's figures came from, for the page to say so."""
+
+    adoption: str  # "counts", "survey" or ""
+    satisfaction: str
+
+
+def imported_rows(cycle: Cycle) -> list[Row]:
+    return [
+        (d or "", a or "", eligible, adopters, satisfied, rated)
+        for d, a, eligible, adopters, satisfied, rated in cycle.segment_counts.order_by(
+            "district__code", "age_band__min_age"
+        ).values_list("district__code", "age_band__code", "eligible", "adopters", "satisfied", "rated")
+    ]
+
+
+def survey_rows(cycle: Cycle) -> list[Row]:
+    """Per segment: respondents who answered the adoption question (eligible), those whose
+    answer counts as adopted, and the same for satisfaction. One GROUP BY over the answers."""
+    if cycle.survey_id is None or (cycle.adoption_question_id is None and cycle.satisfaction_question_id is None):
+        return []
+    from surveys.models import PREFER_NOT_TO_SAY, Answer
+
+    adoption = Q(question_id=cycle.adoption_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
+    satisfaction = Q(question_id=cycle.satisfaction_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
+    questions = [q for q in (cycle.adoption_question_id, cycle.satisfaction_question_id) if q]
+    # distinct: a multiple-choice question has one answer row per ticked choice.
+    rows = (
+        Answer.objects.filter(response__survey_id=cycle.survey_id, question_id__in=questions)
+        .values_list("response__district__code", "response__age_band__code")
+        .annotate(
+            eligible=Count("response_id", filter=adoption, distinct=True),
+            adopters=Count("response_id", filter=adoption & Q(value__in=cycle.adopted_values), distinct=True),
+            satisfied=Count("response_id", filter=satisfaction & Q(value__in=cycle.satisfied_values), distinct=True),
+            rated=Count("response_id", filter=satisfaction, distinct=True),
+        )
+        .order_by("response__district__code", "response__age_band__code")
+    )
+    return [(d or "", a or "", e, x, s, r) for d, a, e, x, s, r in rows]
+
+
+def cycle_counts(cycle: Cycle) -> tuple[Counts, tuple[int, int] | None, Sources]:
+    """The cycle's segment counts, the overall (satisfied, rated) and where each came from."""
+    imported = imported_rows(cycle)
+    surveyed = survey_rows(cycle)
+    imported_has_ratings = bool(imported) and all(r[5] is not None for r in imported)
+    if imported:
+        adoption_rows, adoption_source = imported, "counts"
+    else:
+        adoption_rows = [r for r in surveyed if r[2] > 0]
+        adoption_source = "survey" if adoption_rows else ""
+    counts = Counts.of([(d, a, e, x) for d, a, e, x, _s, _r in adoption_rows])
+    if imported_has_ratings:
+        ratings = (sum(r[4] for r in imported), sum(r[5] for r in imported))
+        satisfaction_source = "counts"
+    elif surveyed and cycle.satisfaction_question_id:
+        ratings = (sum(r[4] for r in surveyed), sum(r[5] for r in surveyed))
+        satisfaction_source = "survey" if ratings[1] else ""
+    else:
+        ratings, satisfaction_source = None, ""
+    return counts, ratings, Sources(adoption_source, satisfaction_source)
+
+
+def population_for(counts: Counts) -> Population | None:
+    """City population figures for the districts the counts cover: a pilot runs in a few
+    communities, so weighting it to the whole city would weight in places it never reached."""
+    districts = {d for d in counts.district if d}
+    if not districts:
+        return None
+    rows = list(
+        PopulationFigure.objects.filter(district__code__in=districts).values_list(
+            "district__code", "age_band__code", "population"
+        )
+    )
+    return Population.of(rows) if rows else None
+
+
+@dataclass
+class CycleEvaluation:
+    cycle: Cycle
+    evaluation: Evaluation | None  # None when the cycle has no figures yet
+    sources: Sources
+    previous: Cycle | None
+
+
+def evaluate_cycle(cycle: Cycle, previous: Cycle | None = None) -> CycleEvaluation:
+    """The verdict for `cycle`, with changes since `previous` (the cycle before, when given)."""
+    counts, ratings, sources = cycle_counts(cycle)
+    if not len(counts):
+        return CycleEvaluation(cycle, None, sources, previous)
+    before = cycle_counts(previous)[0] if previous is not None else None
+    evaluation = evaluate(
+        counts,
+        cycle.pilot.thresholds(),
+        previous=before if before is not None and len(before) else None,
+        population=population_for(counts),
+        satisfaction=ratings,
+    )
+    return CycleEvaluation(cycle, evaluation, sources, previous)
+
+
+def segment_labels() -> dict[str, str]:
+    """Code -> name in the current language, for districts and age bands (two small tables)."""
+    labels = {d.code: d.name for d in District.objects.only("code", "name_zh", "name_en")}
+    labels.update({b.code: b.name for b in AgeBand.objects.all()})
+    return labels
