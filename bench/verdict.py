@@ -93,7 +93,7 @@ def database(sizes: list[int], postgres: bool) -> None:
     Choice.objects.bulk_create([Choice(question=used, value=v, label_zh=v, position=i) for i, v in
                                 enumerate(["yes", "no"], 1)])
     pilot = Pilot.objects.create(team=team, name="Bench pilot", service="bench")
-    cycle = Cycle.objects.create(pilot=pilot, number=1, stage=Stage.PILOTING, survey=survey, adoption_question=used,
+    cycle = Cycle.objects.select_related("adoption_question", "satisfaction_question").create(pilot=pilot, number=1, stage=Stage.PILOTING, survey=survey, adoption_question=used,
                                  adopted_values=["yes"], satisfaction_question=score, satisfied_values=["4", "5"])
     districts = list(District.objects.all())
     bands = list(AgeBand.objects.all())
