@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from citylab.models import AgeBand, Community, District, Occupation
+from surveys import structure
 from surveys.models import PREFER_NOT_TO_SAY, OWN_CHOICE_KINDS, Choice, Kind, Question, Status, Survey
 
 # A choice as the builder handles it: (value, label in Chinese, label in English).
@@ -180,6 +181,8 @@ def _renumber(survey: Survey, questions: list[Question] | None = None) -> None:
             question.position = position
             changed.append(question)
     Question.objects.bulk_update(changed, ["position"])
+    if changed:
+        structure.touch([survey.pk])  # bulk_update sends no signal: resident pages must see the new order
 
 
 def _bump_version(survey: Survey) -> None:
@@ -337,6 +340,7 @@ def survey_duplicate(survey: Survey) -> Survey:
     for q in conditional:
         new_by_old[q.pk].show_if_question = new_by_old[q.show_if_question_id]
     Question.objects.bulk_update([new_by_old[q.pk] for q in conditional], ["show_if_question"])
+    structure.touch([copy.pk])  # the bulk writes above send no signals
     return copy
 
 

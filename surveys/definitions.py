@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from citylab.models import Team
+from surveys import structure
 from surveys.interchange import (
     SCALE_DEFAULT,
     ChoiceDefinition,
@@ -111,6 +112,7 @@ def _write(definition: SurveyDefinition, team: Team) -> Survey:
             for p, c in enumerate(q.choices, start=1)
         ]
     Choice.objects.bulk_create(choices)
+    structure.touch([survey.pk])  # bulk_create sends no signal
     return survey
 
 

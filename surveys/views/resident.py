@@ -7,6 +7,7 @@ a long-lived cookie, so a resident can close the tab and come back to the same l
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from http import HTTPStatus
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,10 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from surveys import flow
 from surveys.messages import error_message
-from surveys.options import Option, answer_options
+from surveys.options import Option
 from surveys.models import PREFER_NOT_TO_SAY, Channel, Invitation, Kind, Progress, Question, Status, Survey
-from surveys.services import InvitationUsed, ResponseInvalid, question_specs, response_record
-from surveys.validation import AnswerError, QuestionSpec, clean_one
+from surveys.services import InvitationUsed, ResponseInvalid, response_record
+from surveys.structure import SurveyStructure, survey_structure
+from surveys.validation import AnswerError, clean_one
 
 COOKIE_AGE = 365 * 24 * 3600  # no time limit: a year to come back
 
@@ -76,21 +78,6 @@ def _remember(response: HttpResponse, request: HttpRequest, survey: Survey, prog
     return response
 
 
-def _flow_specs(survey: Survey, *, with_choices: bool = False) -> tuple[list[Question], list[QuestionSpec]]:
-    """Questions in order with the plain specs the path needs (conditions, not choices): one query,
-    and one more for every question's choices when the page shows them all."""
-    questions = survey.questions.select_related("show_if_question")
-    questions = list(questions.prefetch_related("choices") if with_choices else questions)
-    specs = [
-        QuestionSpec(
-            key=q.key, kind=q.kind, required=q.required,
-            show_if=(q.show_if_question.key, q.show_if_equals) if q.show_if_question_id else None,
-        )
-        for q in questions
-    ]
-    return questions, specs
-
-
 def _question_url(survey: Survey, key: str | None, *, change: bool = False) -> str:
     if key is None:
         return reverse("surveys:check", kwargs={"slug": survey.slug})
@@ -106,7 +93,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     progress = _progress(request, survey)
     if progress is not None and progress.response_id:
         return TemplateResponse(request, "surveys/resident/done.html", {"survey": survey, "again": True})
-    _, specs = _flow_specs(survey)
+    specs = survey_structure(survey).flow
     resume = None
     if progress is not None and progress.seen:
         resume = _question_url(survey, flow.first_unseen(specs, progress.answers, progress.seen))
@@ -117,19 +104,19 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _options(question: Question, district_code: str | None) -> list[tuple[str, str]]:
+def _options(structure: SurveyStructure, question: Question, district_code: str | None) -> list[tuple[str, str]]:
     """(value, label) pairs in display order; "prefer not to say" is added by the template.
 
     Communities are narrowed to the district answered earlier, so an older resident scrolls
     past five names, not thirty.
     """
-    options = [o for o in answer_options([question])[question.pk] if o.value != PREFER_NOT_TO_SAY]
+    options = [o for o in structure.answer_options([question])[question.pk] if o.value != PREFER_NOT_TO_SAY]
     if question.kind == Kind.COMMUNITY and district_code:
         options = [o for o in options if o.group_code == district_code] or options
     return [(o.value, o.label) for o in options]
 
 
-def _district_answer(questions: list[Question], answers: dict[str, object]) -> str | None:
+def _district_answer(questions: Sequence[Question], answers: dict[str, object]) -> str | None:
     for q in questions:
         if q.kind == Kind.DISTRICT and isinstance(answers.get(q.key), str):
             return answers[q.key]  # type: ignore[return-value]
@@ -145,8 +132,9 @@ def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     if progress is not None and progress.response_id:
         return HttpResponseRedirect(reverse("surveys:start", kwargs={"slug": slug}))
     answers: dict[str, object] = dict(progress.answers) if progress else {}
-    questions, specs = _flow_specs(survey)
-    current = next((q for q in questions if q.key == key), None)
+    structure = survey_structure(survey)
+    questions, specs = structure.questions, structure.flow
+    current = structure.by_key.get(key)
     if current is None:
         raise Http404
     shown = [spec.key for spec in flow.visible(specs, answers)]
@@ -162,8 +150,7 @@ def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             return HttpResponseRedirect(_question_url(survey, flow.first_unseen(specs, answers, seen)))
     elif request.method == "POST":
         raw = request.POST.getlist("answer") if current.kind == Kind.MULTIPLE else request.POST.get("answer", "")
-        [spec] = question_specs(survey, [current])
-        value, error = clean_one(spec, raw)
+        value, error = clean_one(structure.spec(survey, current), raw)
         if error is None and value is None and current.required:
             error = AnswerError("required")
         if error is None:
@@ -185,7 +172,7 @@ def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     context = {
         "survey": survey,
         "question": current,
-        "options": _options(current, _district_answer(questions, answers)),
+        "options": _options(structure, current, _district_answer(questions, answers)),
         "is_choice": current.kind not in (Kind.NUMBER, Kind.SHORT_TEXT, Kind.LONG_TEXT),
         "prefer_not_value": PREFER_NOT_TO_SAY,
         "selected": selected,
@@ -219,7 +206,8 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
     if not isinstance(survey, Survey):
         return survey
     progress = _progress(request, survey)
-    questions, specs = _flow_specs(survey, with_choices=True)
+    structure = survey_structure(survey)
+    questions, specs = structure.questions, structure.flow
     if progress is None:
         return HttpResponseRedirect(_question_url(survey, flow.next_key(specs, {}, None)))
     if progress.response_id:
@@ -249,7 +237,7 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
         progress.save(update_fields=["response", "updated_at"])
         return HttpResponseRedirect(reverse("surveys:done", kwargs={"slug": slug}))
     shown = {spec.key for spec in flow.visible(specs, progress.answers)}
-    options = answer_options([q for q in questions if q.key in shown])
+    options = structure.answer_options([q for q in questions if q.key in shown])
     rows = [
         {
             "question": q,
