@@ -23,6 +23,7 @@ from surveys.options import Option
 from surveys.models import PREFER_NOT_TO_SAY, Channel, Invitation, Kind, Progress, Question, Status, Survey
 from surveys.services import InvitationUsed, ResponseInvalid, response_record
 from surveys.structure import SurveyStructure, survey_structure
+from surveys.visits import survey_visit
 from surveys.validation import AnswerError, clean_one
 
 COOKIE_AGE = 365 * 24 * 3600  # no time limit: a year to come back
@@ -42,10 +43,9 @@ def _survey_or_unavailable(request: HttpRequest, slug: str) -> Survey | Template
     survey's path) and kept on the request for `_progress`: one query fewer on every page.
     """
     tokens = [value for name, value in request.COOKIES.items() if name.startswith(COOKIE_PREFIX)]
-    progress = None
-    if tokens:
-        progress = Progress.objects.select_related("survey").filter(survey__slug=slug, token__in=tokens).first()
-    survey = progress.survey if progress else get_object_or_404(Survey, slug=slug)
+    survey, progress = survey_visit(slug, tokens)
+    if survey is None:
+        raise Http404
     request.survey_progress = progress  # type: ignore[attr-defined]
     if survey.is_accepting():
         return survey

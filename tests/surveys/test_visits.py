@@ -1,0 +1,43 @@
+"""The resident pages' first read: the survey and this browser's progress in one query, with
+the same values the ORM gives."""
+
+from __future__ import annotations
+
+from surveys.models import Progress, Survey
+from surveys.visits import MAX_TOKENS, survey_visit
+
+
+def fields(instance) -> dict[str, object]:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_survey_and_progress_equal_what_the_orm_reads(survey, django_assert_num_queries):
+    mine = Progress.objects.create(survey=survey, token="mine", answers={"age": "70+", "problems": ["slow"]}, seen=["age"])
+    with django_assert_num_queries(1):
+        found, progress = survey_visit("door-access", ["elsewhere", "mine"])
+    assert fields(found) == fields(Survey.objects.get(pk=survey.pk))
+    assert fields(progress) == fields(Progress.objects.get(pk=mine.pk))
+    assert progress.answers == {"age": "70+", "problems": ["slow"]} and progress.created_at.tzinfo is not None
+    with django_assert_num_queries(0):
+        assert progress.survey is found
+
+
+def test_no_tokens_or_other_surveys_tokens_give_the_survey_alone(survey, team):
+    other = Survey.objects.create(team=team, slug="other", title_zh="别的")
+    Progress.objects.create(survey=other, token="theirs")
+    assert survey_visit("door-access", [])[1] is None
+    found, progress = survey_visit("door-access", ["theirs"])
+    assert found.pk == survey.pk and progress is None
+
+
+def test_unknown_slug_gives_nothing(survey):
+    Progress.objects.create(survey=survey, token="mine")
+    assert survey_visit("no-such-survey", ["mine"]) == (None, None)
+
+
+def test_many_cookies_are_capped(survey):
+    Progress.objects.create(survey=survey, token="mine")
+    tokens = [f"junk-{i}" for i in range(100)]
+    assert survey_visit("door-access", tokens + ["mine"])[1] is None  # past the cap: not read
+    assert survey_visit("door-access", ["mine", *tokens])[1].token == "mine"
+    assert MAX_TOKENS < 100
