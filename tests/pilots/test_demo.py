@@ -1,0 +1,178 @@
+"""The demo pilots tell the issue's story, with the verdicts the pages will show, and a
+second seed changes nothing."""
+
+from __future__ import annotations
+
+import sys
+from io import StringIO
+from types import ModuleType
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.urls import include, path
+from django.utils import translation
+
+from citylab import demo as city
+from citylab.models import AuditEvent, Team, User
+from pilots import demo
+from pilots.evaluation import evaluate_cycle
+from pilots.models import Cycle, CycleChange, Decision, DecisionKind, Pilot, SegmentCount, Stage, Variant
+from pilots.verdict import Verdict
+
+
+@pytest.fixture
+def team(db) -> Team:
+    # The whole demo city (places, population, team and users), as `manage.py seed_demo` makes it.
+    city.seed_demo()
+    return Team.objects.get(code=city.TEAM.code)
+
+
+@pytest.fixture
+def seeded(team) -> str:
+    return apps.get_app_config("pilots").seed_demo(team=team)
+
+
+def cycle(pilot_name: str, number: int) -> Cycle:
+    return Cycle.objects.get(pilot__name=pilot_name, number=number)
+
+
+def verdict_of(pilot_name: str, number: int):
+    previous = cycle(pilot_name, number - 1) if number > 1 else None
+    return evaluate_cycle(cycle(pilot_name, number), previous).evaluation
+
+
+def adoption(cycle: Cycle, bands: tuple[str, ...]) -> float:
+    rows = SegmentCount.objects.filter(cycle=cycle, age_band__code__in=bands)
+    return sum(r.adopters for r in rows) / sum(r.eligible for r in rows)
+
+
+def test_hook_says_what_it_made(seeded):
+    assert seeded == (
+        "pilot 'Lanhai community app (large-font)' with 2 cycle(s), pilot 'Suburban parking guidance' with 1 cycle(s)"
+    )
+
+
+def test_app_cycle_1_keeps_optimizing_because_of_residents_over_60(seeded):
+    evaluation = verdict_of(demo.APP.name, 1)
+    assert evaluation.verdict is Verdict.KEEP_OPTIMIZING
+    segments_named = {(r.district, r.age_band) for r in evaluation.reasons if r.code.startswith("segment_")}
+    assert segments_named == {(d, b) for d in ("laocheng", "yugang") for b in ("60-69", "70+")}
+    assert 0.17 < adoption(cycle(demo.APP.name, 1), ("60-69", "70+")) < 0.23
+
+
+def test_app_cycle_1_was_decided_optimize_again_on_that_verdict(seeded):
+    first = cycle(demo.APP.name, 1)
+    decision = Decision.objects.get(cycle=first)
+    assert decision.kind == DecisionKind.OPTIMIZE
+    assert decision.verdict == "KEEP_OPTIMIZING" == decision.snapshot["verdict"]
+    assert decision.snapshot == verdict_of(demo.APP.name, 1).as_dict()
+    assert decision.decided_by.email == "planner@lanhai.example"
+    assert first.stage == Stage.OPTIMIZING
+
+
+def test_app_cycle_2_is_ready_to_scale_and_awaits_the_decision(seeded):
+    second = cycle(demo.APP.name, 2)
+    evaluation = verdict_of(demo.APP.name, 2)
+    assert evaluation.verdict is Verdict.READY_TO_SCALE
+    assert 0.72 < adoption(second, ("60-69", "70+")) < 0.78
+    assert 0.88 < evaluation.satisfaction.estimate < 0.94
+    # The change from cycle 1 for the older residents is clear even after Holm's adjustment.
+    older = [c for c in evaluation.changes if c.age_band in ("60-69", "70+")]
+    assert len(older) == 4 and all(c.low > 0.4 and c.significant for c in older)
+    assert second.stage == Stage.PILOTING and not second.decisions.exists()
+
+
+def test_app_cycle_2_records_what_changed_and_why_and_its_variants(seeded):
+    second = cycle(demo.APP.name, 2)
+    changes = list(CycleChange.objects.filter(cycle=second))
+    assert [c.what.split(" ")[0] for c in changes] == ["Large-font", "Staffed"]
+    assert all(len(c.reason) > 40 and c.created_by.email == "planner@lanhai.example" for c in changes)
+    variants = {v.age_band.code: v.description for v in Variant.objects.filter(cycle=second)}
+    assert "key fob" in variants["70+"] and "Large-font" in variants["60-69"]
+    assert sorted(second.sites.values_list("code", flat=True)) == ["gulou", "mazumiao"]
+
+
+def test_parking_guidance_is_not_viable(seeded):
+    evaluation = verdict_of(demo.PARKING.name, 1)
+    assert evaluation.verdict is Verdict.NOT_VIABLE
+    assert 0.07 < evaluation.adoption.estimate < 0.09
+    assert set(SegmentCount.objects.filter(cycle__pilot__name=demo.PARKING.name)
+               .values_list("district__code", flat=True)) == {"nanshan"}
+
+
+def test_counts_are_imported_like_an_operators_file_and_pass_the_minimum(seeded):
+    for pilot in Pilot.objects.all():
+        for each in pilot.cycles.all():
+            assert each.counts_file_name.endswith(f"-cycle-{each.number}.csv")
+            assert each.counts_imported_by.email == "clerk@lanhai.example"
+            assert min(each.segment_counts.values_list("eligible", flat=True)) >= pilot.min_respondents
+    assert AuditEvent.objects.filter(action="pilot.counts_imported").count() == 3
+
+
+def snapshot() -> dict[str, list]:
+    return {
+        "pilots": list(Pilot.objects.values_list("pk", "name", "service", "created_by")),
+        "cycles": list(Cycle.objects.values_list("pk", "stage", "counts_imported_at", "counts_file_name")),
+        "counts": list(SegmentCount.objects.order_by("pk").values_list()),
+        "changes": list(CycleChange.objects.values_list("pk", "what", "reason", "created_at")),
+        "variants": list(Variant.objects.values_list("pk", "description", "age_band")),
+        "decisions": list(Decision.objects.values_list("pk", "kind", "decided_at")),
+        "sites": list(Cycle.sites.through.objects.order_by("pk").values_list()),
+        "audit": list(AuditEvent.objects.values_list("pk")),
+    }
+
+
+def test_second_run_changes_nothing(team, seeded):
+    before = snapshot()
+    assert demo.seed_demo(team=team) == seeded
+    assert snapshot() == before
+
+
+def test_second_run_puts_back_edited_counts_and_stage(team, seeded):
+    first = cycle(demo.APP.name, 1)
+    SegmentCount.objects.filter(cycle=first, age_band__code="70+").update(adopters=1)
+    Cycle.objects.filter(pk=first.pk).update(stage=Stage.STOPPED)
+    demo.seed_demo(team=team)
+    first.refresh_from_db()
+    assert first.stage == Stage.OPTIMIZING
+    assert adoption(first, ("70+",)) == pytest.approx((87 + 44) / (512 + 276))
+    assert Decision.objects.filter(cycle=first).count() == 1
+
+
+def test_seed_demo_command_includes_the_pilots(db, settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=StringIO())
+    assert "pilots: pilot 'Lanhai community app (large-font)'" in out.getvalue()
+    assert verdict_of(demo.APP.name, 2).verdict is Verdict.READY_TO_SCALE
+
+
+def test_without_the_demo_city_it_says_so(db):
+    team = Team.objects.create(code="x", name_zh="x", name_en="x")
+    assert demo.seed_demo(team=team).startswith("no demo pilots: the demo city's districts are missing")
+    assert not Pilot.objects.exists()
+
+
+# --- Staff link ----------------------------------------------------------------------------
+
+
+def _urlconf(name: str, with_list: bool) -> str:
+    module = ModuleType(name)
+    pages = [path("", lambda request: HttpResponse(), name="pilot_list")] if with_list else []
+    module.urlpatterns = [path("staff/pilots/", include((pages, "pilots")))]
+    sys.modules[name] = module
+    return name
+
+
+def test_staff_link_to_the_pilot_list(settings, db):
+    settings.ROOT_URLCONF = _urlconf("tests.pilots._urls_with_list", True)
+    with translation.override("en"):
+        links = apps.get_app_config("pilots").staff_links(User(email="x@example.org"))
+    assert links == [("Pilots: cycles, verdicts and decisions", "/staff/pilots/")]
+
+
+def test_no_staff_link_before_the_pilot_pages_exist(settings, db):
+    settings.ROOT_URLCONF = _urlconf("tests.pilots._urls_without_list", False)
+    assert apps.get_app_config("pilots").staff_links(User(email="x@example.org")) == []
