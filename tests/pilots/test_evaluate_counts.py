@@ -132,7 +132,10 @@ def test_population_weights_overall_adoption(write):
 
 
 def test_population_margins_are_raked(write):
-    margins = "district,age_band,population\nOld Town,,98600\nNew Harbour,,93120\n,60-69,45710\n,70+,52890\n,30-44,93120\n"
+    margins = (
+        "district,age_band,population\nOld Town,,98600\nNew Harbour,,93120\n"
+        ",60-69,45710\n,70+,52890\n,30-44,93120\n"
+    )
     result = run_json(write("current.csv", CURRENT), "--population", write("population.csv", margins))
     assert result["overall"]["adoption"]["weighted"] is True
     assert result["overall"]["adoption"]["estimate"] != pytest.approx(359 / 960)
@@ -148,7 +151,10 @@ def test_plain_text_is_a_readable_report_with_aligned_columns(write):
                write("previous.csv", PREVIOUS.replace("New Harbour", "新港区")))
     lines = text.splitlines()
     assert lines[0] == "Verdict: KEEP_OPTIMIZING"
-    assert "  - 70+ in Old Town: adoption 17.2% (95% interval 13% to 22.5%, 238 respondents) is below the equity floor of 40%." in lines
+    assert (
+        "  - 70+ in Old Town: adoption 17.2% (95% interval 13% to 22.5%, 238 respondents) is below the equity "
+        "floor of 40%."
+    ) in lines
     assert "Overall adoption: 37.4% (95% interval 34.4% to 40.5%), n 960" in lines
     assert "Satisfaction: 83.1% (95% interval 78.5% to 86.8%), ratings 313" in lines
     start = lines.index("Segments:") + 1
@@ -181,7 +187,8 @@ def test_table_aligns_numbers_right():
         ("district,age_band,eligible,adopters,notes\nA,70+,1,1,x\n", "current.csv: line 1: unknown column(s) notes"),
         ("district,age_band,eligible,adopters\nA,70+,many,1\n", "current.csv: line 2: eligible must be a whole number"),
         ("district,age_band,eligible,adopters\nA,70+,10,-1\n", "current.csv: line 2: adopters must not be negative"),
-        ("district,age_band,eligible,adopters\nA,70+,120,130\n", "current.csv: line 2: adopters (130) exceed eligible (120)"),
+        ("district,age_band,eligible,adopters\nA,70+,120,130\n",
+         "current.csv: line 2: adopters (130) exceed eligible (120)"),
         ("district,age_band,eligible,adopters,satisfied,rated\nA,70+,120,100,9,8\n",
          "current.csv: line 2: satisfied (9) is more than rated (8)"),
         ("district,age_band,eligible,adopters,satisfied,rated\nA,70+,120,100,9,\n",
@@ -260,6 +267,14 @@ def test_runs_without_any_database(write, tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] == "READY_TO_SCALE"
     assert not nowhere.parent.exists()
+
+
+def test_help_explains_the_thresholds():
+    done = subprocess.run([sys.executable, "manage.py", "evaluate_counts", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "percentages (60 or 60%)" in text and "(default 60%)" in text and "(default 95%)" in text
 
 
 def test_a_bad_file_exits_nonzero_with_nothing_on_stdout(write):

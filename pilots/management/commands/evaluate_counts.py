@@ -67,7 +67,7 @@ class Command(BaseCommand):
     help = (
         "Evaluate an operator's count file (district,age_band,eligible,adopters[,satisfied,rated]) "
         "with the pilots' readiness rules, without the database. Thresholds are proportions (0.6) "
-        "or percentages (60 or 60%%); a number above 1 is read as a percentage."
+        "or percentages (60 or 60%); a number above 1 is read as a percentage."
     )
     # No system checks and no database: the command must run where CityLab has no data (or
     # no migrated database) at all, e.g. on an analyst's laptop with the operator's file.
@@ -90,7 +90,8 @@ class Command(BaseCommand):
             ("confidence", DEFAULTS.confidence, "confidence level of the intervals"),
         ):
             parser.add_argument(f"--{name}", type=share, default=default,
-                                help=f"{what} (default {percent(default)})")
+                                # argparse formats help with %: "60%" must be written "60%%".
+                                help=f"{what} (default {percent(default)})".replace("%", "%%"))
         parser.add_argument("--min-n", type=whole_number, default=DEFAULTS.min_n,
                             help=f"minimum respondents per segment (default {DEFAULTS.min_n})")
         parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
@@ -103,11 +104,11 @@ class Command(BaseCommand):
         )
         problems = thresholds.problems()
         # The pilot form refuses these too (Pilot.clean): a floor above the target is a typo.
+        target = thresholds.adoption_target
         for floor, name in ((thresholds.equity_floor, "equity floor"), (thresholds.viability_floor, "viability floor")):
-            if floor > thresholds.adoption_target:
-                problems.append(
-                    f"the {name} ({percent(floor)}) cannot be above the adoption target ({percent(thresholds.adoption_target)})"
-                )
+            if floor > target:
+                problems.append(f"the {name} ({percent(floor)}) cannot be above the adoption target "
+                                f"({percent(target)})")
         # Read every file before saying anything: all problems of all files at once, and
         # nothing on stdout when any file is bad (a script must not take half a report).
         current = self._read(options["current"], parse_counts, problems)
@@ -189,7 +190,8 @@ def render(evaluation: Evaluation) -> str:
     lines += ["Reasons:", *(f"  - {sentence}" for sentence in evaluation.sentences()), ""]
 
     def estimate_line(title: str, e: Estimate, unit: str) -> str:
-        return f"{title}: {percent(e.estimate)} ({conf} interval {percent(e.low)} to {percent(e.high)}), {unit} {_count(e.n)}"
+        interval = f"{conf} interval {percent(e.low)} to {percent(e.high)}"
+        return f"{title}: {percent(e.estimate)} ({interval}), {unit} {_count(e.n)}"
 
     if evaluation.adoption_weighted is not None:
         lines.append(estimate_line("Overall adoption, weighted to population", evaluation.adoption_weighted,
@@ -222,7 +224,8 @@ def render(evaluation: Evaluation) -> str:
         right={2, 3, 4, 5, 7},
     )
     if evaluation.changes:
-        lines += ["", f"Changes from the previous cycle (adoption, {conf} interval of the difference, Holm-adjusted p):"]
+        lines += ["", f"Changes from the previous cycle (adoption, {conf} interval of the difference, "
+                      "Holm-adjusted p):"]
         lines += table(
             ["district", "age band", "before", "now", "difference", "low", "high", "p", "p adjusted"],
             [
