@@ -75,7 +75,8 @@ def cycle_counts(cycle: Cycle) -> tuple[Counts, tuple[int, int] | None, Sources]
     """The cycle's segment counts, the overall (satisfied, rated) and where each came from."""
     imported = imported_rows(cycle)
     surveyed = survey_rows(cycle)
-    imported_has_ratings = bool(imported) and all(r[5] is not None for r in imported)
+    # A row without ratings is a segment where nobody rated, as in the count files.
+    imported_has_ratings = any(r[5] is not None for r in imported)
     if imported:
         adoption_rows, adoption_source = imported, "counts"
     else:
@@ -83,7 +84,7 @@ def cycle_counts(cycle: Cycle) -> tuple[Counts, tuple[int, int] | None, Sources]
         adoption_source = "survey" if adoption_rows else ""
     counts = Counts.of([(d, a, e, x) for d, a, e, x, _s, _r in adoption_rows])
     if imported_has_ratings:
-        ratings = (sum(r[4] for r in imported), sum(r[5] for r in imported))
+        ratings = (sum(r[4] or 0 for r in imported), sum(r[5] or 0 for r in imported))
         satisfaction_source = "counts"
     elif surveyed and cycle.satisfaction_question_id:
         ratings = (sum(r[4] for r in surveyed), sum(r[5] for r in surveyed))

@@ -91,17 +91,22 @@ class Counts:
         cls,
         rows: Iterable[Sequence],
     ) -> Counts:
-        """From rows (district, age_band, eligible, adopters[, satisfied, rated]); satisfaction
-        is kept only when every row has it."""
+        """From rows (district, age_band, eligible, adopters[, satisfied, rated]). When any row
+        has ratings, a row without them is a segment where nobody rated (0 of 0): the same rule
+        as the count files, so a file and its import give one verdict."""
         rows = list(rows)
-        with_satisfaction = bool(rows) and all(len(r) >= 6 and r[4] is not None and r[5] is not None for r in rows)
+        with_satisfaction = any(len(r) >= 6 and r[5] is not None for r in rows)
+
+        def rating(r: Sequence, i: int) -> int:
+            return (r[i] or 0) if len(r) >= 6 else 0
+
         return cls(
             district=tuple(str(r[0]) for r in rows),
             age_band=tuple(str(r[1]) for r in rows),
             eligible=np.array([r[2] for r in rows], dtype=np.int64),
             adopters=np.array([r[3] for r in rows], dtype=np.int64),
-            satisfied=np.array([r[4] for r in rows], dtype=np.int64) if with_satisfaction else None,
-            rated=np.array([r[5] for r in rows], dtype=np.int64) if with_satisfaction else None,
+            satisfied=np.array([rating(r, 4) for r in rows], dtype=np.int64) if with_satisfaction else None,
+            rated=np.array([rating(r, 5) for r in rows], dtype=np.int64) if with_satisfaction else None,
         )
 
     def __post_init__(self) -> None:

@@ -134,3 +134,10 @@ def test_segment_labels_name_codes_in_the_current_language(places, settings):
         labels = segment_labels()
     assert labels["laocheng"] == "Old Town" and labels["70+"] == AgeBand.objects.get(code="70+").name
     assert District.objects.count() == 2
+
+
+def test_an_imported_segment_without_ratings_counts_as_nobody_rated(cycle, add_counts):
+    add_counts(cycle, [("laocheng", "18-29", 120, 96, 80, 90)])
+    add_counts(cycle, [("laocheng", "60-69", 150, 120)])  # the operator had no ratings there
+    result = evaluate_cycle(cycle).evaluation
+    assert (result.satisfaction.estimate, result.satisfaction.n) == (pytest.approx(80 / 90), 90)
