@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from citylab import audit
 from pilots.evaluation import evaluate_cycle, segment_labels
-from pilots.models import DECISION_STAGE, Cycle, Decision, DecisionKind, Pilot, Stage, next_stages
+from pilots.models import DECISION_STAGE, FINAL_STAGES, Cycle, Decision, DecisionKind, Pilot, Stage, next_stages
 from pilots.verdict import Verdict
 
 
@@ -86,6 +86,13 @@ def decision_record(
     ).get(pk=cycle.pk)
     kind = DecisionKind(kind)
     target = DECISION_STAGE[kind]
+    if locked.stage in FINAL_STAGES:
+        raise WorkflowError(
+            _("Cycle %(number)s is “%(current)s”: it takes no more decisions.")
+            % {"number": locked.number, "current": stage_label(locked.stage)}
+        )
+    # A decision at the stage it leads to (optimize again on a cycle being optimized) keeps
+    # the stage; any other move must be one the stage order allows.
     if locked.stage != target and target not in next_stages(locked.stage):
         raise WorkflowError(
             _("Cycle %(number)s is “%(current)s”: a decision to “%(decision)s” cannot move it to “%(stage)s”.")

@@ -15,14 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from citylab import audit
 from citylab.access import Action, get_for_member_or_404
 from pilots import services
 from pilots.evaluation import evaluate_cycle, segment_labels
 from pilots.forms import ChangeForm, CountsForm, CycleForm, DecisionForm, StageForm, VariantForm
+from pilots.imports import CountImportError, import_counts
 from pilots.models import Cycle, next_stages
 from pilots.views.display import cycle_page
-from pilots.views.pilots import pilot_for
+from pilots.views.pilots import pilot_for, posted
 
 # A count file has one line per segment: a whole city is a few thousand lines, far below this.
 MAX_COUNTS_BYTES = 5 * 1024 * 1024
@@ -73,7 +73,7 @@ def cycle_edit(request: HtmxRequest, pk: int, number: int) -> HttpResponse:
         if request.htmx and not request.htmx.boosted:
             template += "#survey-fields"
         return TemplateResponse(request, template, {"form": form, "cycle": cycle})
-    form = CycleForm(request.POST or None, instance=cycle, pilot=cycle.pilot)
+    form = CycleForm(posted(request), instance=cycle, pilot=cycle.pilot)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Cycle %(number)s saved.") % {"number": cycle.number})
@@ -85,7 +85,7 @@ def cycle_edit(request: HtmxRequest, pk: int, number: int) -> HttpResponse:
 @login_required
 def change_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     cycle = cycle_for(request, pk, number, Action.DESIGN)
-    form = ChangeForm(request.POST or None)
+    form = ChangeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         change = form.save(commit=False)
         change.cycle, change.created_by = cycle, request.user
@@ -99,7 +99,7 @@ def change_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @login_required
 def variant_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     cycle = cycle_for(request, pk, number, Action.DESIGN)
-    form = VariantForm(request.POST or None)
+    form = VariantForm(posted(request))
     if request.method == "POST" and form.is_valid():
         variant = form.save(commit=False)
         variant.cycle = cycle
@@ -114,10 +114,8 @@ def variant_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def counts_upload(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """The operator's counts for the cycle. Every problem in the file is listed at once, and a
     file with any problem changes nothing."""
-    from pilots.imports import CountImportError, import_counts
-
     cycle = cycle_for(request, pk, number, Action.DESIGN)
-    form = CountsForm(request.POST or None, request.FILES or None)
+    form = CountsForm(posted(request), request.FILES if request.method == "POST" else None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -125,14 +123,14 @@ def counts_upload(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             form.add_error("file", _("The file is larger than 5 MB; a count file has one line per segment."))
         else:
             try:
-                import_counts(cycle, upload.read(), user=request.user, file_name=upload.name)
+                # import_counts writes the audit event itself, in its transaction.
+                summary = import_counts(cycle, upload.read(), user=request.user, file_name=upload.name)
             except CountImportError as error:
                 problems = list(error.problems)
                 form.add_error("file", _("The file has problems, listed below; nothing was imported."))
             else:
-                audit.record(request, "pilot.counts_import", cycle, team=cycle.pilot.team, pilot=cycle.pilot_id,
-                             cycle=cycle.number, file_name=upload.name)
-                messages.success(request, _("Counts imported from %(name)s.") % {"name": upload.name})
+                messages.success(request, _("%(rows)s segments imported from %(name)s.")
+                                 % {"rows": summary.rows, "name": summary.file_name})
                 return redirect(cycle)
     return TemplateResponse(request, "pilots/counts_form.html", {"form": form, "cycle": cycle, "problems": problems})
 
@@ -162,7 +160,7 @@ def decision_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     cycle = cycle_for(request, pk, number, Action.DECIDE)
     previous = cycle.pilot.cycles.filter(number__lt=cycle.number).order_by("-number").first()
     page = cycle_page(evaluate_cycle(cycle, previous), segment_labels())
-    form = DecisionForm(request.POST or None, verdict=page["verdict"])
+    form = DecisionForm(posted(request), verdict=page["verdict"])
     if request.method == "POST" and form.is_valid():
         try:
             services.decision_record(

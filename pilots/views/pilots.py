@@ -27,6 +27,11 @@ from pilots.views.display import cycle_page, verdict_class, verdict_words
 PAGE = "pilots/pilot_detail.html"
 
 
+def posted(request: HttpRequest):
+    """The posted data, or None on a GET: an empty post is still a post, and must show errors."""
+    return request.POST if request.method == "POST" else None
+
+
 def pilot_for(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Pilot:
     """A pilot of the user's teams: 404 for anyone else's, 403 when the role does not allow `action`."""
     return get_for_member_or_404(
@@ -93,7 +98,7 @@ def pilot_create(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN))
     if not teams.exists():
         raise PermissionDenied
-    form = PilotForm(request.POST or None, teams=teams)
+    form = PilotForm(posted(request), teams=teams)
     if request.method == "POST" and form.is_valid():
         pilot = form.save(commit=False)
         pilot.created_by = request.user
@@ -108,7 +113,7 @@ def pilot_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def pilot_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pilot = pilot_for(request, pk, Action.DESIGN)
-    form = PilotForm(request.POST or None, instance=pilot)
+    form = PilotForm(posted(request), instance=pilot)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Pilot details saved."))

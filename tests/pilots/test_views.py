@@ -443,3 +443,44 @@ def test_stage_never_moves_back(client, planner, cycle):
     assert cycle.stage == Stage.OPTIMIZING
     assert "A cycle moves only forward" in response.content.decode()
     assert not AuditEvent.objects.filter(action="pilot.stage").exists()
+
+
+# --- Counts -----------------------------------------------------------------------------------
+
+
+def upload(client, cycle: Cycle, text: str, name: str = "counts.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(cycle_url("counts_upload", cycle),
+                       {"file": SimpleUploadedFile(name, text.encode(), content_type="text/csv")})
+
+
+def test_planner_uploads_counts_and_the_verdict_follows(client, planner, cycle):
+    client.force_login(planner)
+    rows = "\n".join(f"{d},{a},{e},{x},{s},{r}" for d, a, e, x, s, r in GOOD)
+    response = upload(client, cycle, "district,age_band,eligible,adopters,satisfied,rated\n" + rows + "\n")
+    assert response.status_code == HTTPStatus.FOUND
+    assert cycle.segment_counts.count() == 3
+    assert AuditEvent.objects.filter(action="pilot.counts_imported").count() == 1
+    page = client.get(cycle.get_absolute_url())
+    assert page.context["page"]["verdict_words"] == "Ready to scale" and "counts.csv" in page.content.decode()
+
+
+def test_every_problem_of_a_count_file_is_shown_and_nothing_imported(client, planner, cycle, add_counts):
+    add_counts(cycle, LOW)
+    client.force_login(planner)
+    response = upload(client, cycle, "district,age_band,eligible,adopters\nlaocheng,60-69,100,130\nnowhere,70+,10,5\n")
+    assert response.status_code == HTTPStatus.OK
+    problems = response.context["problems"]
+    assert len(problems) >= 2
+    text = response.content.decode()
+    for problem in problems:
+        assert problem.replace("(", "").split()[0] in text
+    assert "nothing was imported" in text and "<title>Error:" in text
+    assert cycle.segment_counts.count() == len(LOW)  # the old counts stand
+
+
+def test_upload_needs_a_file(client, planner, cycle):
+    client.force_login(planner)
+    response = client.post(cycle_url("counts_upload", cycle), {})
+    assert response.context["form"].errors["file"] == ["Choose the CSV file to upload."]
