@@ -1,5 +1,7 @@
 """The demo city's pilots: the issue's classic story, with counts from the operators.
 
+The texts are in Chinese, as the city's planners write them.
+
 (a) The Lanhai community app (large-font) in Drum Tower (Old Town) and Mazu Temple (Fishing
     Harbour). In cycle 1 residents over 60 hardly use it (about one in five): the verdict is
     KEEP_OPTIMIZING and the planner decides to optimize again. Cycle 2 adds a large-font
@@ -20,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import translation
 
 from citylab.demo import DEMO_USERS
 from citylab.models import AgeBand, Community, District, Membership, Role, Team, User
-from pilots.evaluation import evaluate_cycle
 from pilots.imports import import_counts
-from pilots.models import DECISION_STAGE, Cycle, CycleChange, Decision, DecisionKind, Pilot, Stage, Variant
+from pilots.models import DECISION_STAGE, Cycle, CycleChange, DecisionKind, Pilot, Stage, Variant
+from pilots.services import decision_record
 
 # (district, age band, eligible, adopters, satisfied, rated): residents registered in the two
 # communities (eligible), those who used the app in the cycle, and their ratings.
@@ -80,6 +83,7 @@ class CycleSpec:
 @dataclass(frozen=True)
 class PilotSpec:
     name: str
+    file_stem: str  # the operator's file name, e.g. community-app-cycle-1.csv
     service: str
     scenario: str
     target_population: str
@@ -88,49 +92,47 @@ class PilotSpec:
 
 
 APP = PilotSpec(
-    name="Lanhai community app (large-font)",
-    service="Community services app: notices, repair requests, visitor passes and door access on the phone",
+    name="澜海社区通（长辈版）试点",
+    file_stem="community-app",
+    service="社区服务应用：通知公告、报修、访客通行和门禁，都在手机上办理",
     scenario=(
-        "Residents of Drum Tower and Mazu Temple register at the community service station, then use the app "
-        "for notices, repairs and visitor passes instead of the paper board and the key fob."
+        "鼓楼社区和妈祖庙社区的居民在社区服务站登记后，用手机应用查看通知、报修和办理访客通行，"
+        "不再依赖纸质公告栏和门禁钥匙扣。"
     ),
-    target_population="All adult residents of the two communities, especially those over 60.",
+    target_population="两个社区的全体成年居民，重点是60岁以上的老年人。",
     communities=("gulou", "mazumiao"),
     cycles=(
         CycleSpec(
             1, Stage.PILOTING, datetime.date(2026, 3, 2), datetime.date(2026, 4, 12), APP_CYCLE_1,
             decision=(
                 DecisionKind.OPTIMIZE,
-                "Younger residents took to the app, but only about one in five residents over 60 used it and "
-                "they rated it poorly. Try again with a large-font version and help in person before scaling.",
+                "年轻居民很快用上了应用，但60岁以上的居民只有大约五分之一在用，而且评价不高。"
+                "先推出大字版并安排现场帮办，再考虑推广。",
             ),
         ),
         CycleSpec(
             2, Stage.PILOTING, datetime.date(2026, 5, 4), datetime.date(2026, 6, 14), APP_CYCLE_2,
             changes=(
-                ("Large-font variant of the app (长辈版), switched on at registration for residents 60 and over",
-                 "In cycle 1 only 22% of residents aged 60–69 and 17% of those over 70 used the app; at the "
-                 "service station most said the text and buttons were too small to read."),
-                ("Staffed help desk at the community centre, Tuesday and Saturday mornings",
-                 "Older residents asked for someone to register them and show them the app once; the community "
-                 "centre is where they already go for their pension and health checks."),
+                ("推出大字版（长辈版），60岁及以上居民登记时默认开启",
+                 "第一轮中60–69岁居民只有22%、70岁以上只有17%用了应用；在服务站，"
+                 "多数老人说字和按钮太小，看不清。"),
+                ("社区活动中心设人工帮办台，每周二、周六上午开放",
+                 "老年居民希望有人帮他们登记、手把手教一次；社区活动中心是他们领养老金、做体检常去的地方。"),
             ),
             variants=(
-                ("60-69", "Large-font mode on by default, with read-aloud for notices"),
-                ("70+", "Keep the old key fob alongside the app, and register at the staffed desk"),
+                ("60-69", "默认开启大字模式，通知可以朗读"),
+                ("70+", "保留原来的门禁钥匙扣，和应用一起用；在人工帮办台登记"),
             ),
         ),
     ),
 )
 
 PARKING = PilotSpec(
-    name="Suburban parking guidance",
-    service="Live free-space guidance to the estates' car parks, on the app and on street signs",
-    scenario=(
-        "Drivers in Mid-Hill and Pine Wood see free spaces in the estates' car parks before they drive up "
-        "the hill, instead of circling the steep streets."
-    ),
-    target_population="Residents of the two estates who own or drive a car.",
+    name="南山区停车诱导试点",
+    file_stem="parking-guidance",
+    service="实时显示小区停车场空位，在手机应用和路边指示牌上提示",
+    scenario="半山社区和松林社区的司机上山前就能看到小区停车场的空位，不用在陡坡上来回找车位。",
+    target_population="两个小区里有车或常开车的居民。",
     communities=("banshan", "songlin"),
     cycles=(CycleSpec(1, Stage.PILOTING, datetime.date(2026, 3, 16), datetime.date(2026, 5, 10), PARKING_CYCLE_1),),
 )
@@ -176,8 +178,8 @@ def _stored(cycle: Cycle) -> set[tuple]:
     )
 
 
-def _seed_cycle(pilot: Pilot, spec: CycleSpec, communities: list[Community], planner: User | None,
-                clerk: User | None, previous: Cycle | None) -> Cycle:
+def _seed_cycle(pilot: Pilot, spec: CycleSpec, file_stem: str, communities: list[Community],
+                planner: User | None, clerk: User | None, previous: Cycle | None) -> Cycle:
     cycle = _upsert(Cycle, {"pilot": pilot, "number": spec.number},
                     {"starts_on": spec.starts_on, "ends_on": spec.ends_on})
     if set(cycle.sites.all()) != set(communities):
@@ -186,7 +188,7 @@ def _seed_cycle(pilot: Pilot, spec: CycleSpec, communities: list[Community], pla
     # write another audit event and import time).
     if _stored(cycle) != set(spec.counts):
         import_counts(cycle, _csv(spec.counts), user=clerk,
-                      file_name=f"{pilot.name.split(' (')[0].lower().replace(' ', '-')}-cycle-{spec.number}.csv")
+                      file_name=f"{file_stem}-cycle-{spec.number}.csv")
     for what, why in spec.changes:
         _upsert(CycleChange, {"cycle": cycle, "what": what}, {"reason": why, "created_by": planner})
     bands = {band.code: band for band in AgeBand.objects.all()}
@@ -198,13 +200,11 @@ def _seed_cycle(pilot: Pilot, spec: CycleSpec, communities: list[Community], pla
     if spec.decision is not None and planner is not None:
         kind, rationale = spec.decision
         if not cycle.decisions.exists():
-            # A decision is written once, with the verdict as it stood then (Decision.save
-            # refuses changes): made here through the ORM as the decision page would.
-            evaluation = evaluate_cycle(cycle, previous).evaluation
-            Decision.objects.create(
-                cycle=cycle, kind=kind, rationale=rationale, verdict=str(evaluation.verdict),
-                snapshot=evaluation.as_dict(), decided_by=planner,
-            )
+            # Through the decision page's own workflow, so the snapshot (the verdict as it stood,
+            # its reasons in the planner's language) and the audit event are the real thing.
+            with translation.override("zh-hans"):
+                decision_record(cycle=cycle, kind=kind, rationale=rationale, user=planner)
+            cycle.refresh_from_db(fields=["stage"])
         stage = DECISION_STAGE[kind]
     if cycle.stage != stage:
         cycle.stage = stage
@@ -225,7 +225,7 @@ def _seed_pilot(team: Team, spec: PilotSpec, planner: User | None, clerk: User |
         pilot.communities.set(communities)
     previous = None
     for cycle_spec in spec.cycles:
-        previous = _seed_cycle(pilot, cycle_spec, communities, planner, clerk, previous)
+        previous = _seed_cycle(pilot, cycle_spec, spec.file_stem, communities, planner, clerk, previous)
     return pilot
 
 

@@ -17,7 +17,7 @@ from django.utils import translation
 from citylab import demo as city
 from citylab.models import AuditEvent, Team, User
 from pilots import demo
-from pilots.evaluation import evaluate_cycle
+from pilots.evaluation import evaluate_cycle, segment_labels
 from pilots.models import Cycle, CycleChange, Decision, DecisionKind, Pilot, SegmentCount, Stage, Variant
 from pilots.verdict import Verdict
 
@@ -50,7 +50,7 @@ def adoption(cycle: Cycle, bands: tuple[str, ...]) -> float:
 
 def test_hook_says_what_it_made(seeded):
     assert seeded == (
-        "pilot 'Lanhai community app (large-font)' with 2 cycle(s), pilot 'Suburban parking guidance' with 1 cycle(s)"
+        "pilot '澜海社区通（长辈版）试点' with 2 cycle(s), pilot '南山区停车诱导试点' with 1 cycle(s)"
     )
 
 
@@ -67,7 +67,13 @@ def test_app_cycle_1_was_decided_optimize_again_on_that_verdict(seeded):
     decision = Decision.objects.get(cycle=first)
     assert decision.kind == DecisionKind.OPTIMIZE
     assert decision.verdict == "KEEP_OPTIMIZING" == decision.snapshot["verdict"]
-    assert decision.snapshot == verdict_of(demo.APP.name, 1).as_dict()
+    evaluation = verdict_of(demo.APP.name, 1)
+    assert decision.snapshot["segments"] == evaluation.as_dict()["segments"]
+    # The reasons are kept as the planner read them, in Chinese.
+    with translation.override("zh-hans"):
+        labels = segment_labels()
+        read = evaluation.sentences(translation.gettext, lambda code: labels.get(code, code))
+    assert decision.snapshot["reasons"] == read
     assert decision.decided_by.email == "planner@lanhai.example"
     assert first.stage == Stage.OPTIMIZING
 
@@ -87,10 +93,10 @@ def test_app_cycle_2_is_ready_to_scale_and_awaits_the_decision(seeded):
 def test_app_cycle_2_records_what_changed_and_why_and_its_variants(seeded):
     second = cycle(demo.APP.name, 2)
     changes = list(CycleChange.objects.filter(cycle=second))
-    assert [c.what.split(" ")[0] for c in changes] == ["Large-font", "Staffed"]
+    assert [c.what[:3] for c in changes] == ["推出大", "社区活"]
     assert all(len(c.reason) > 40 and c.created_by.email == "planner@lanhai.example" for c in changes)
     variants = {v.age_band.code: v.description for v in Variant.objects.filter(cycle=second)}
-    assert "key fob" in variants["70+"] and "Large-font" in variants["60-69"]
+    assert "钥匙扣" in variants["70+"] and "大字" in variants["60-69"]
     assert sorted(second.sites.values_list("code", flat=True)) == ["gulou", "mazumiao"]
 
 
@@ -145,7 +151,7 @@ def test_seed_demo_command_includes_the_pilots(db, settings):
     settings.DEBUG = True
     out = StringIO()
     call_command("seed_demo", stdout=out, stderr=StringIO())
-    assert "pilots: pilot 'Lanhai community app (large-font)'" in out.getvalue()
+    assert "pilots: pilot '澜海社区通（长辈版）试点'" in out.getvalue()
     assert verdict_of(demo.APP.name, 2).verdict is Verdict.READY_TO_SCALE
 
 
