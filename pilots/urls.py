@@ -20,3 +20,8 @@ urlpatterns: list[URLPattern] = [
     path("staff/pilots/<int:pk>/cycles/<int:number>/stage/", cycles.stage_change, name="stage_change"),
     path("staff/pilots/<int:pk>/cycles/<int:number>/decide/", cycles.decision_create, name="decision_create"),
 ]
+
+# Experience-officer panels (#6): each area lists its routes in its own module.
+from pilots import urls_feedback, urls_officers, urls_panels  # noqa: E402
+
+urlpatterns += urls_officers.urlpatterns + urls_panels.urlpatterns + urls_feedback.urlpatterns

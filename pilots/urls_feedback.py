@@ -1,0 +1,5 @@
+"""Routes for experience officers' feedback (#6), joined into the "pilots" namespace by pilots/urls.py."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
