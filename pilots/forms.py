@@ -77,6 +77,8 @@ class PilotForm(forms.ModelForm):
             self.fields["team"].queryset = teams
             self.fields["team"].empty_label = None
         self.fields["communities"].queryset = Community.objects.select_related("district")
+        self.fields["name"].error_messages["required"] = _("Enter the pilot's name.")
+        self.fields["service"].error_messages["required"] = _("Enter the service being tried.")
         for name in ("adoption_target", "equity_floor", "satisfaction_target", "viability_floor"):
             self.fields[name].widget.attrs.update({"min": 0, "max": 100, "inputmode": "numeric"})
             self.fields[name].error_messages["max_value"] = _("Enter a percentage from 0 to 100.")
@@ -121,9 +123,16 @@ class CycleForm(forms.ModelForm):
         }
         widgets = {"sites": forms.CheckboxSelectMultiple, "starts_on": DateInput(), "ends_on": DateInput()}
 
-    def __init__(self, *args: Any, pilot: Pilot, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, pilot: Pilot, refresh_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pilot = pilot
+        if refresh_url:
+            # With htmx, choosing a survey or a question re-draws the part of the form below it.
+            for name in ("survey", "adoption_question", "satisfaction_question"):
+                self.fields[name].widget.attrs.update({
+                    "hx-post": refresh_url, "hx-target": "#survey-fields", "hx-swap": "outerHTML",
+                    "hx-vals": '{"refresh": "1"}',
+                })
         sites = Community.objects.select_related("district")
         if pilot.communities.exists():
             sites = sites.filter(pilots=pilot)

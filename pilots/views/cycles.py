@@ -68,12 +68,14 @@ def cycle_edit(request: HtmxRequest, pk: int, number: int) -> HttpResponse:
     with that survey's questions, or that question's answers (htmx: only that part)."""
     cycle = cycle_for(request, pk, number, Action.DESIGN)
     template = "pilots/cycle_form.html"
+    url = request.path
     if request.method == "POST" and "refresh" in request.POST:
-        form = CycleForm(initial=_refresh_initial(CycleForm, request.POST), instance=cycle, pilot=cycle.pilot)
+        form = CycleForm(initial=_refresh_initial(CycleForm, request.POST), instance=cycle, pilot=cycle.pilot,
+                         refresh_url=url)
         if request.htmx and not request.htmx.boosted:
             template += "#survey-fields"
         return TemplateResponse(request, template, {"form": form, "cycle": cycle})
-    form = CycleForm(posted(request), instance=cycle, pilot=cycle.pilot)
+    form = CycleForm(posted(request), instance=cycle, pilot=cycle.pilot, refresh_url=url)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Cycle %(number)s saved.") % {"number": cycle.number})

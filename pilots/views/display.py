@@ -70,6 +70,12 @@ def p_value(value: float | None) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def p_text(value: float | None) -> str:
+    """For a sentence: "= 0.223" or "< 0.001", after a "p"."""
+    shown = p_value(value)
+    return shown if shown.startswith("<") else f"= {shown}"
+
+
 def number(value: float) -> str:
     value = float(value)
     return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
@@ -118,7 +124,8 @@ def cycle_page(result: CycleEvaluation, labels: dict[str, str]) -> dict[str, obj
             "state": str(STATE_WORDS[s.state]),
             "state_code": str(s.state),
             "more_needed": (
-                s.more_needed if s.more_needed is not None
+                "–" if s.state == State.PASS
+                else s.more_needed if s.more_needed is not None
                 else (_("none would settle it") if s.state in (State.UNPROVEN, State.INSUFFICIENT) else "–")
             ),
         }
@@ -141,7 +148,7 @@ def cycle_page(result: CycleEvaluation, labels: dict[str, str]) -> dict[str, obj
     if evaluation.overall_change:
         overall_change = {
             "statistic": f"{evaluation.overall_change['statistic']:.2f}",
-            "p_value": p_value(evaluation.overall_change["p_value"]),
+            "p_value": p_text(evaluation.overall_change["p_value"]),
             "segments": evaluation.overall_change["segments"],
             "significant": evaluation.overall_change["p_value"] < 0.05,
         }
@@ -150,7 +157,7 @@ def cycle_page(result: CycleEvaluation, labels: dict[str, str]) -> dict[str, obj
         homogeneity = {
             "statistic": f"{evaluation.homogeneity['statistic']:.2f}",
             "dof": evaluation.homogeneity["dof"],
-            "p_value": p_value(evaluation.homogeneity["p_value"]),
+            "p_value": p_text(evaluation.homogeneity["p_value"]),
             "differs": evaluation.homogeneity["p_value"] < 0.05,
         }
     weighted = evaluation.adoption_weighted is not None
