@@ -255,7 +255,9 @@ class StageForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = choices
+        # Nothing chosen at first: one press of "Change stage" must not move a cycle by accident.
+        self.fields["stage"].choices = [("", _("Choose a stage")), *choices]
+        self.fields["stage"].error_messages["required"] = _("Choose the stage to move the cycle to.")
         self.fields["stage"].error_messages["invalid_choice"] = _(
             "A cycle moves only forward, or to stopped: choose one of the stages listed."
         )

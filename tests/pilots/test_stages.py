@@ -45,7 +45,7 @@ def test_a_stage_form_lists_only_the_next_stages(client, planner, cycle):
     client.force_login(planner)
     form = client.get(cycle.get_absolute_url()).context["stage_form"]
     assert [value for value, _label in form.fields["stage"].choices] == [
-        Stage.OPTIMIZING, Stage.READY_TO_SCALE, Stage.STOPPED,
+        "", Stage.OPTIMIZING, Stage.READY_TO_SCALE, Stage.STOPPED,
     ]
 
 
@@ -70,3 +70,13 @@ def test_no_new_cycle_unless_the_last_is_optimizing(cycle, stage):
     Cycle.objects.filter(pk=cycle.pk).update(stage=stage)
     with pytest.raises(services.WorkflowError):
         services.cycle_start(pilot=cycle.pilot)
+
+
+def test_posting_no_stage_says_what_to_do(client, planner, cycle):
+    client.cookies["django_language"] = "en"
+    client.force_login(planner)
+    url = cycle.get_absolute_url() + "stage/"
+    response = client.post(url, {"stage": ""}, follow=True)
+    assert "Choose the stage to move the cycle to." in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.stage == Stage.PILOTING
