@@ -8,7 +8,8 @@ markup in the template, where it is read and changed, and renders it once.
 
 Only for markup that depends on nothing but the active language, the listed values and the
 deployment (static file names, URL patterns, translation catalogues): never a CSRF token,
-the request's path, the user, messages or a block that a child template overrides.
+the request's path, the user, messages or a block that a child template overrides (a
+`{% block %}` inside a memo is not seen by `{% extends %}`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ _nodes: weakref.WeakSet[MemoNode] = weakref.WeakSet()
 
 
 class MemoNode(template.Node):
+    # What a memo holds is fixed markup, not template structure: `{% extends %}`, which walks
+    # every node of the parent on each render to find its blocks, need not look inside.
+    child_nodelists = ()
+
     def __init__(self, nodelist: NodeList, values: list[FilterExpression]) -> None:
         self.nodelist = nodelist
         self.values = values

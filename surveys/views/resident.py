@@ -174,6 +174,7 @@ def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         "question": current,
         "options": _options(structure, current, _district_answer(questions, answers)),
         "is_choice": current.kind not in (Kind.NUMBER, Kind.SHORT_TEXT, Kind.LONG_TEXT),
+        "input_type": "checkbox" if current.kind == Kind.MULTIPLE else "radio",
         "prefer_not_value": PREFER_NOT_TO_SAY,
         "selected": selected,
         "text_value": raw if isinstance(raw, str) else "",
@@ -196,7 +197,8 @@ def _save_answer(survey: Survey, progress: Progress | None, key: str, value) -> 
         progress.answers[key] = flow.stored(value)
     if key not in progress.seen:
         progress.seen.append(key)
-    progress.save()
+    # Only what an answer changes: a shorter UPDATE to compile, on the page posted most.
+    progress.save(update_fields=["answers", "seen", "updated_at"] if progress.pk else None)
     return progress
 
 
