@@ -314,6 +314,47 @@ class Reason:
         return text
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something the reader should know about how the figures were weighted."""
+
+    code: str
+    count: int = 0
+    district: str = ""
+    age_band: str = ""
+
+    def text(self, gettext: Translate = _same, label: Label = _same) -> str:
+        templates = {
+            "no_population_figure": gettext(
+                "{count} segment(s) have no population figure and are left out of the weighted estimate, "
+                "for example {segment}."
+            ),
+            "population_matches_nothing": gettext(
+                "The population figures match none of the segments; adoption is pooled."
+            ),
+            "population_cells_uncovered": gettext(
+                "Some population cells have no respondents; the weighted estimate represents the others only."
+            ),
+            "raking_impossible": gettext(
+                "A district or age band has people in the population figures but no respondents, so the "
+                "margins cannot be matched; adoption is pooled."
+            ),
+            "raking_not_converged": gettext(
+                "Raking did not converge on the population margins; the weights are approximate."
+            ),
+            "population_unusable": gettext(
+                "Population figures need district and age-band cells, or both district and age-band totals; "
+                "adoption is pooled."
+            ),
+        }
+        return templates[self.code].format(
+            count=self.count, segment=segment_name(self.district, self.age_band, gettext, label)
+        )
+
+    def __str__(self) -> str:
+        return self.text()
+
+
 @dataclass
 class Evaluation:
     verdict: Verdict
@@ -329,7 +370,10 @@ class Evaluation:
     homogeneity: dict | None
     changes: list[Change] = field(default_factory=list)
     overall_change: dict | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def note_sentences(self, gettext: Translate = _same, label: Label = _same) -> list[str]:
+        return [note.text(gettext, label) for note in self.notes]
 
     def sentences(self, gettext: Translate = _same, label: Label = _same) -> list[str]:
         return [r.sentence(self.thresholds.confidence, gettext, label) for r in self.reasons]
@@ -358,7 +402,7 @@ class Evaluation:
                 "min_n": self.thresholds.min_n,
                 "confidence": self.thresholds.confidence,
             },
-            "notes": list(self.notes),
+            "notes": self.note_sentences(),
         }
 
 
@@ -410,7 +454,7 @@ def more_needed(p: np.ndarray, n: np.ndarray, floor: float, minimum: int, confid
     return np.where(reachable, hi - n, -1)
 
 
-def _population_weights(counts: Counts, population: Population, notes: list[str]) -> np.ndarray | None:
+def _population_weights(counts: Counts, population: Population, notes: list[Note]) -> np.ndarray | None:
     """Weight per segment, or None (with a note) when the figures cannot weight these counts."""
     cells = {(d, a): v for d, a, v in zip(population.district, population.age_band, population.population, strict=True)
              if d and a}
@@ -424,20 +468,15 @@ def _population_weights(counts: Counts, population: Population, notes: list[str]
         missing = [key for key, value in zip(zip(counts.district, counts.age_band, strict=True), pop, strict=True)
                    if value == 0 and key not in cells]
         if missing:
-            notes.append(
-                f"{len(missing)} segment(s) have no population figure and are left out of the weighted "
-                f"estimate, e.g. {missing[0][1]} in {missing[0][0]}."
-            )
+            notes.append(Note("no_population_figure", len(missing), *missing[0]))
         counted = set(zip(counts.district, counts.age_band, strict=True))
         uncovered = [key for key in cells if key not in counted and cells[key] > 0]
         if pop.sum() <= 0:
-            notes.append("The population figures match none of the segments; adoption is pooled.")
+            notes.append(Note("population_matches_nothing"))
             return None
         weights, empty = stats.post_stratification_weights(eligible, pop)
         if uncovered or np.any(empty):
-            notes.append(
-                "Some population cells have no respondents; the weighted estimate represents the others only."
-            )
+            notes.append(Note("population_cells_uncovered"))
         return np.asarray(weights)
     if district_margin and band_margin:
         districts = sorted(set(counts.district))
@@ -452,16 +491,13 @@ def _population_weights(counts: Counts, population: Population, notes: list[str]
         col_margins = np.array([band_margin.get(b, 0.0) for b in bands])
         try:
             weights_table, converged, _iterations = stats.rake(table, row_margins, col_margins)
-        except ValueError as error:
-            notes.append(f"Raking to the population margins failed ({error}); adoption is pooled.")
+        except ValueError:  # a margin with people but no respondents: nothing to weight up
+            notes.append(Note("raking_impossible"))
             return None
         if not converged:
-            notes.append("Raking did not converge on the population margins; the weights are approximate.")
+            notes.append(Note("raking_not_converged"))
         return weights_table[rows, cols]
-    notes.append(
-        "Population figures need district and age-band cells, or both district and age-band totals; "
-        "adoption is pooled."
-    )
+    notes.append(Note("population_unusable"))
     return None
 
 
@@ -482,7 +518,7 @@ def evaluate(
     if problems:
         raise ValueError("; ".join(problems))
     conf = thresholds.confidence
-    notes: list[str] = []
+    notes: list[Note] = []
     n = current.eligible
     x = current.adopters
 

@@ -167,7 +167,7 @@ def cycle_page(result: CycleEvaluation, labels: dict[str, str]) -> dict[str, obj
         "verdict_class": verdict_class(evaluation.verdict),
         "reasons": evaluation.sentences(_, label),
         "sources": sources,
-        "notes": evaluation.notes,
+        "notes": evaluation.note_sentences(_, label),
         "adoption_weighted": figure(_("Weighted to the population"), evaluation.adoption_weighted,
                                     evaluation.adoption_state if weighted else None),
         "adoption_pooled": figure(_("Pooled respondents"), evaluation.adoption_pooled,

@@ -176,7 +176,8 @@ def test_population_margins_rake_overall_adoption():
 def test_segments_without_population_are_noted_not_silently_dropped():
     current = counts(("A", "young", 100, 80), ("A", "old", 100, 50))
     result = evaluate(current, RULES, population=Population.of([("A", "young", 1000)]))
-    assert any("no population figure" in note for note in result.notes)
+    assert any("no population figure" in note for note in result.note_sentences())
+    assert result.as_dict()["notes"] == result.note_sentences()
 
 
 def test_unusable_population_falls_back_to_pooled_with_a_note():
