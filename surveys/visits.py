@@ -1,11 +1,12 @@
-"""The read every resident page starts with: the survey by its slug and, in the same query, this
-browser's answers in progress (when one of its cookies holds a token for that survey).
+"""The read every resident page starts with (the survey by its slug and, in the same query, this
+browser's answers in progress) and the write every answer ends with.
 
-Written as SQL built once per process from the models' own fields rather than as a QuerySet:
-the ORM compiled this query afresh on every page, and compiling took longer (about 0.5 ms)
-than PostgreSQL took to answer it, on the page residents load most. Values go through the
-fields' own converters (JSON, dates on SQLite), so the instances are the ones the ORM would
-have made, and a field added to either model is read without touching this module.
+Written as SQL built once per process from the models' own fields rather than as QuerySets:
+the ORM compiled these statements afresh on every page, and compiling took longer (about
+0.5 ms to read, 0.25 ms to write) than PostgreSQL took to run them, on the pages residents
+load most. Values go through the fields' own converters and adapters (JSON, dates on
+SQLite), so the instances and rows are the ones the ORM would have made or written, and a
+field added to either model is read without touching this module.
 """
 
 from __future__ import annotations
@@ -85,3 +86,32 @@ def survey_visit(slug: str, tokens: Sequence[str]) -> tuple[Survey | None, Progr
     progress = progress_columns.instance(alias, row[split:])
     progress.survey = survey  # type: ignore[attr-defined]
     return survey, progress  # type: ignore[return-value]
+
+
+# What answering a question changes; `updated_at` is set the way its auto_now field sets it.
+ANSWER_FIELDS = ("answers", "seen", "updated_at")
+
+
+@functools.lru_cache(maxsize=4)
+def _update(alias: str) -> tuple[str, list[Field]]:
+    quote = connections[alias].ops.quote_name
+    fields = [Progress._meta.get_field(name) for name in ANSWER_FIELDS]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    return f"UPDATE {quote(Progress._meta.db_table)} SET {assignments} WHERE {quote(Progress._meta.pk.column)} = %s", fields
+
+
+def save_answers(progress: Progress) -> None:
+    """Write a stored progress's answers and seen questions: what `save(update_fields=...)`
+    would write, in one UPDATE. A progress not stored yet (or gone meanwhile) is saved by the
+    ORM as before."""
+    alias = router.db_for_write(Progress)
+    if progress.pk is not None:
+        sql, fields = _update(alias)
+        connection = connections[alias]
+        values = [field.get_db_prep_save(field.pre_save(progress, False), connection) for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*values, progress.pk])
+            if cursor.rowcount == 1:
+                progress._state.db = alias
+                return
+    progress.save(using=alias)

@@ -23,7 +23,7 @@ from surveys.options import Option
 from surveys.models import PREFER_NOT_TO_SAY, Channel, Invitation, Kind, Progress, Question, Status, Survey
 from surveys.services import InvitationUsed, ResponseInvalid, response_record
 from surveys.structure import SurveyStructure, survey_structure
-from surveys.visits import survey_visit
+from surveys.visits import save_answers, survey_visit
 from surveys.validation import AnswerError, clean_one
 
 COOKIE_AGE = 365 * 24 * 3600  # no time limit: a year to come back
@@ -197,8 +197,7 @@ def _save_answer(survey: Survey, progress: Progress | None, key: str, value) -> 
         progress.answers[key] = flow.stored(value)
     if key not in progress.seen:
         progress.seen.append(key)
-    # Only what an answer changes: a shorter UPDATE to compile, on the page posted most.
-    progress.save(update_fields=["answers", "seen", "updated_at"] if progress.pk else None)
+    save_answers(progress)
     return progress
 
 

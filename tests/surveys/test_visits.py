@@ -4,7 +4,7 @@ the same values the ORM gives."""
 from __future__ import annotations
 
 from surveys.models import Progress, Survey
-from surveys.visits import MAX_TOKENS, survey_visit
+from surveys.visits import MAX_TOKENS, save_answers, survey_visit
 
 
 def fields(instance) -> dict[str, object]:
@@ -41,3 +41,24 @@ def test_many_cookies_are_capped(survey):
     assert survey_visit("door-access", tokens + ["mine"])[1] is None  # past the cap: not read
     assert survey_visit("door-access", ["mine", *tokens])[1].token == "mine"
     assert MAX_TOKENS < 100
+
+
+def test_save_answers_writes_what_the_orm_would(survey, django_assert_num_queries):
+    progress = Progress.objects.create(survey=survey, token="mine", answers={"age": "70+"}, seen=["age"])
+    before = progress.updated_at
+    progress.answers["problems"] = ["slow", "small"]
+    progress.seen.append("problems")
+    with django_assert_num_queries(1):
+        save_answers(progress)
+    stored = Progress.objects.get(pk=progress.pk)
+    assert stored.answers == {"age": "70+", "problems": ["slow", "small"]} and stored.seen == ["age", "problems"]
+    assert stored.updated_at == progress.updated_at > before
+
+
+def test_save_answers_inserts_a_new_or_vanished_progress(survey):
+    fresh = Progress(survey=survey, token="new", answers={"age": "70+"}, seen=["age"])
+    save_answers(fresh)
+    assert Progress.objects.get(token="new").answers == {"age": "70+"}
+    Progress.objects.filter(pk=fresh.pk).delete()
+    save_answers(fresh)  # deleted meanwhile (by an admin, a clean-up): written again, as save() did
+    assert Progress.objects.get(token="new").pk == fresh.pk
