@@ -1,0 +1,255 @@
+"""Planners triage feedback one step at a time, link the change that answers it, and the
+officer hears of every step. Members read; other teams find nothing."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from citylab.models import AuditEvent
+from pilots.models import CycleChange, Cycle, Feedback, Notice
+from tests.pilots.feedback_factories import jpeg_upload, make_assignment, make_feedback, make_task
+from tests.pilots.officer_factories import make_officer, make_officer_user
+
+PERSONAS = ["planner", "clerk", "viewer", "other_planner", "outsider"]
+READ = {"planner": 200, "clerk": 200, "viewer": 200, "other_planner": 404, "outsider": 404}
+DECIDE = {"planner": 302, "clerk": 403, "viewer": 403, "other_planner": 404, "outsider": 404}
+
+
+@pytest.fixture(autouse=True)
+def english_and_media(client, settings, tmp_path) -> None:
+    client.cookies["django_language"] = "en"
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def feedback(cycle, team, places) -> Feedback:
+    officer = make_officer(team, age_band=places["bands"][4], email="grandpa@residents.example")
+    return make_feedback(make_assignment(make_task(cycle), officer),
+                         problems=[("blocker", "字太小，看不清"), ("minor", "颜色浅")], suggestion="王大爷说字要大")
+
+
+@pytest.fixture
+def change(cycle) -> CycleChange:
+    return CycleChange.objects.create(cycle=cycle, what="Large-font edition", reason="Officers could not read it")
+
+
+def detail(feedback: Feedback, name: str = "feedback_detail") -> str:
+    return reverse(f"pilots:{name}", kwargs={"pk": feedback.pk})
+
+
+def triage(client, feedback, **data):
+    return client.post(detail(feedback, "feedback_triage"), data)
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_list_and_detail_are_for_members(client, request, persona, feedback):
+    client.force_login(request.getfixturevalue(persona))
+    list_url = reverse("pilots:feedback_list", kwargs={"pk": feedback.cycle.pilot_id})
+    assert client.get(list_url).status_code == READ[persona]
+    response = client.get(detail(feedback))
+    assert response.status_code == READ[persona]
+    if READ[persona] == 200:
+        page = response.content.decode()
+        assert "字太小，看不清" in page
+        assert ("Triage" in page) == (persona == "planner")
+        assert "grandpa@residents.example" not in page and str(feedback.officer.full_name) not in page
+
+
+def test_officer_and_anonymous_cannot_read_staff_pages(client, team, feedback):
+    user, _ = make_officer_user(team)
+    list_url = reverse("pilots:feedback_list", kwargs={"pk": feedback.cycle.pilot_id})
+    assert client.get(detail(feedback)).status_code == HTTPStatus.FOUND
+    client.force_login(user)
+    for url in (list_url, detail(feedback), detail(feedback, "feedback_photo")):
+        assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_list_filters(client, planner, feedback, cycle, team, places):
+    other = make_feedback(make_assignment(make_task(cycle, "Read a notice"), make_officer(team)),
+                          managed="yes", problems=[("minor", "ok")], status="accepted")
+    later = Cycle.objects.create(pilot=cycle.pilot, number=2)
+    make_feedback(make_assignment(make_task(later, "Visitor pass"), make_officer(team)), managed="yes")
+    client.force_login(planner)
+    url = reverse("pilots:feedback_list", kwargs={"pk": cycle.pilot_id})
+
+    def titles(**query) -> set[str]:
+        page = client.get(url, query).content.decode()
+        return {t for t in ("Book a repair in the app", "Read a notice", "Visitor pass") if t in page}
+
+    assert titles() == {"Book a repair in the app", "Read a notice", "Visitor pass"}
+    assert titles(cycle=2) == {"Visitor pass"}
+    assert titles(status="accepted") == {"Read a notice"}
+    assert titles(severity="blocker") == {"Book a repair in the app"}
+    assert titles(age_band=places["bands"][4].pk) == {"Book a repair in the app"}
+    assert titles(district=feedback.district_id, cycle=1) == {"Book a repair in the app", "Read a notice"}
+    bad = client.get(url, {"cycle": "99", "status": "lost"})
+    assert bad.status_code == 200  # unknown filters show the form's message, not a 500
+    assert other.pk
+
+
+def test_list_queries_do_not_grow(client, planner, cycle, team, django_assert_max_num_queries):
+    client.force_login(planner)
+    url = reverse("pilots:feedback_list", kwargs={"pk": cycle.pilot_id})
+    task = make_task(cycle)
+    for _ in range(3):
+        make_feedback(make_assignment(task), problems=[("major", "x")])
+    with django_assert_max_num_queries(20) as first:
+        client.get(url)
+    for _ in range(20):
+        make_feedback(make_assignment(task), problems=[("major", "x")])
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get(url)
+
+
+def test_photo_is_served_to_members_only(client, planner, other_planner, feedback):
+    feedback.photo.save("x.jpg", jpeg_upload(), save=True)
+    client.force_login(planner)
+    response = client.get(detail(feedback, "feedback_photo"))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    client.force_login(other_planner)
+    assert client.get(detail(feedback, "feedback_photo")).status_code == 404
+
+
+def test_no_photo_is_404(client, planner, feedback):
+    client.force_login(planner)
+    assert client.get(detail(feedback, "feedback_photo")).status_code == 404
+
+
+# --- Triage -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_owning_planner_triages(client, request, persona, feedback):
+    client.force_login(request.getfixturevalue(persona))
+    assert triage(client, feedback, status="accepted").status_code == DECIDE[persona]
+    feedback.refresh_from_db()
+    assert feedback.status == ("accepted" if persona == "planner" else "new")
+
+
+def test_each_step_is_audited_and_told_to_the_officer(client, planner, feedback, change,
+                                                      django_capture_on_commit_callbacks):
+    client.force_login(planner)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert triage(client, feedback, status="accepted").status_code == 302
+        assert triage(client, feedback, status="planned", change=change.pk).status_code == 302
+        assert triage(client, feedback, status="done").status_code == 302
+    feedback.refresh_from_db()
+    assert feedback.status == "done" and feedback.change == change and feedback.triaged_by == planner
+    events = AuditEvent.objects.filter(action="feedback.triage", target=f"pilots.Feedback:{feedback.pk}")
+    assert [e.detail["status"] for e in events.order_by("pk")] == ["accepted", "planned", "done"]
+    notices = Notice.objects.filter(officer=feedback.officer, feedback=feedback)
+    assert notices.count() == 3
+    assert "Large-font edition" in notices.first().text  # the newest: done, with the change
+    assert len(mail.outbox) == 3 and mail.outbox[0].to == ["grandpa@residents.example"]
+
+
+def test_officer_without_email_gets_a_notice_only(client, planner, cycle, team,
+                                                  django_capture_on_commit_callbacks):
+    quiet = make_feedback(make_assignment(make_task(cycle), make_officer(team, email="")))
+    client.force_login(planner)
+    with django_capture_on_commit_callbacks(execute=True):
+        triage(client, quiet, status="accepted")
+    assert Notice.objects.filter(feedback=quiet).count() == 1 and mail.outbox == []
+
+
+def test_skipping_a_step_is_refused(client, planner, feedback, change):
+    client.force_login(planner)
+    response = triage(client, feedback, status="done", change=change.pk)
+    assert response.status_code == 400
+    assert "Choose one of the next steps shown." in response.content.decode()
+    feedback.refresh_from_db()
+    assert feedback.status == "new" and not Notice.objects.exists() and not AuditEvent.objects.filter(
+        action="feedback.triage").exists()
+
+
+def test_service_refuses_a_skip_too(rf, planner, feedback):
+    from pilots import feedback as workflow
+
+    request = rf.post("/")
+    request.user = planner
+    with pytest.raises(workflow.FeedbackError, match="can only move to"):
+        workflow.triage(feedback=feedback, status="planned", request=request)
+
+
+def test_decline_needs_a_reason(client, planner, feedback, django_capture_on_commit_callbacks):
+    client.force_login(planner)
+    response = triage(client, feedback, status="declined", reason="  ")
+    assert response.status_code == 400
+    assert "Say why the feedback is declined" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert triage(client, feedback, status="declined", reason="The old door stays too.").status_code == 302
+    feedback.refresh_from_db()
+    assert feedback.status == "declined" and feedback.decline_reason == "The old door stays too."
+    assert "The old door stays too." in Notice.objects.get().text
+    assert triage(client, feedback, status="accepted").status_code == 400  # declined is closed
+
+
+def test_done_needs_a_change(client, planner, feedback):
+    client.force_login(planner)
+    triage(client, feedback, status="accepted")
+    response = triage(client, feedback, status="done")
+    assert response.status_code == 400
+    assert "Choose the change that answers the feedback" in response.content.decode()
+
+
+def test_change_of_another_pilot_is_refused(client, planner, feedback, team):
+    from pilots.models import Pilot
+
+    elsewhere = Pilot.objects.create(team=team, name="Other", service="x")
+    foreign = CycleChange.objects.create(cycle=Cycle.objects.create(pilot=elsewhere, number=1), what="x", reason="y")
+    client.force_login(planner)
+    response = triage(client, feedback, status="accepted", change=foreign.pk)
+    assert response.status_code == 400
+    assert "Choose a change of this pilot." in response.content.decode()
+    feedback.refresh_from_db()
+    assert feedback.change is None and feedback.status == "new"
+
+
+def test_change_of_another_pilot_is_refused_by_the_service(rf, planner, feedback, other_pilot):
+    from pilots import feedback as workflow
+
+    foreign = CycleChange.objects.create(cycle=Cycle.objects.create(pilot=other_pilot, number=1), what="x", reason="y")
+    request = rf.post("/")
+    request.user = planner
+    with pytest.raises(workflow.FeedbackError, match="change of this pilot"):
+        workflow.triage(feedback=feedback, status="accepted", change=foreign, request=request)
+
+
+# --- A new change from the feedback -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_change_form_is_for_planners(client, request, persona, feedback):
+    client.force_login(request.getfixturevalue(persona))
+    status = {"planner": 200, **{k: v for k, v in DECIDE.items() if k != "planner"}}[persona]
+    assert client.get(detail(feedback, "feedback_change_create")).status_code == status
+
+
+def test_change_from_feedback_is_prefilled_and_linked(client, planner, feedback, cycle):
+    client.force_login(planner)
+    page = client.get(detail(feedback, "feedback_change_create")).content.decode()
+    assert "王大爷说字要大" in page  # what: the officer's words, for the planner to rewrite
+    assert "Feedback from an officer aged 70+" in page and "blocker" in page.lower()
+    response = client.post(detail(feedback, "feedback_change_create"),
+                           {"cycle": cycle.pk, "what": "Bigger text", "reason": "Officers could not read it"})
+    assert response.status_code == 302
+    feedback.refresh_from_db()
+    assert feedback.change.what == "Bigger text" and feedback.change.created_by == planner
+    assert AuditEvent.objects.filter(action="feedback.link_change").exists()
+
+
+def test_change_from_feedback_refuses_empty_and_foreign_cycle(client, planner, feedback, other_pilot):
+    client.force_login(planner)
+    foreign = Cycle.objects.create(pilot=other_pilot, number=1)
+    response = client.post(detail(feedback, "feedback_change_create"), {"cycle": foreign.pk, "what": "", "reason": ""})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Say what changes." in page and "There is a problem" in page
+    assert not CycleChange.objects.exists()
