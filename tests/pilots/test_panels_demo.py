@@ -1,0 +1,79 @@
+"""The demo panel: about sixty officers with the deliberate gaps, tasks in both cycles of the
+community app pilot, and a second seed that changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from citylab import demo as city
+from citylab.models import Team
+from pilots import demo
+from pilots.demo_panels import MONTHLY_LIMIT, PANEL_NAME, seed_panels
+from pilots.models import Assignment, Notice, Officer, OfficerStatus, Panel, Quota, Task
+from pilots.panels import coverage_report
+
+
+@pytest.fixture
+def team(db) -> Team:
+    city.seed_demo()
+    team = Team.objects.get(code=city.TEAM.code)
+    demo.seed_demo(team=team)
+    return team
+
+
+def snapshot() -> dict[str, object]:
+    return {
+        "officers": list(Officer.objects.order_by("pk").values()),
+        "quotas": list(Quota.objects.order_by("pk").values()),
+        "tasks": list(Task.objects.order_by("pk").values()),
+        "assignments": list(Assignment.objects.order_by("pk").values()),
+        "notices": Notice.objects.count(),
+        "panels": list(Panel.objects.values()),
+    }
+
+
+def test_seeding_twice_changes_nothing(team):
+    first = seed_panels(team=team)
+    before = snapshot()
+    assert seed_panels(team=team) == first
+    assert snapshot() == before
+
+
+def test_the_panel_has_about_sixty_officers_and_the_gaps(team):
+    seed_panels(team=team)
+    panel = Panel.objects.get(name=PANEL_NAME)
+    report = coverage_report(panel)
+    assert 55 <= report.member_total <= 65
+    gaps = {(row.age_band.code, row.occupation.code): row for row in report.gaps}
+    assert set(gaps) == {("70+", "manual"), ("70+", "fishing-farming"), ("60-69", "manual")}
+    assert gaps[("70+", "manual")].shortfall == 2
+    # Pending applications fill two of the three gaps.
+    assert {key: len(row.applicants) for key, row in gaps.items()} == {
+        ("70+", "manual"): 1, ("60-69", "manual"): 1, ("70+", "fishing-farming"): 0}
+    assert report.index is not None and 0 < report.index < 1
+    # Every age band, district and occupation is on the panel.
+    officers = Officer.objects.filter(panel_memberships__panel=panel)
+    assert officers.values("age_band").distinct().count() == 5
+    assert officers.values("district").distinct().count() == 6
+    assert officers.values("occupation").distinct().count() == 8
+    assert Officer.objects.filter(status=OfficerStatus.PENDING).count() == 3
+    assert all(phone.startswith("170-") for phone in Officer.objects.values_list("phone", flat=True))
+
+
+def test_tasks_in_both_cycles_respect_the_limit(team):
+    seed_panels(team=team)
+    tasks = Task.objects.select_related("cycle").order_by("cycle__number", "pk")
+    assert [(t.cycle.number, t.title) for t in tasks][2:] == [(2, "用长辈版报修一次"), (2, "在帮办台登记访客通行")]
+    assert all(t.assignments.count() == 12 for t in tasks)
+    per_month: dict[tuple[int, int, int], int] = {}
+    for a in Assignment.objects.all():
+        key = (a.officer_id, a.assigned_at.year, a.assigned_at.month)
+        per_month[key] = per_month.get(key, 0) + 1
+    assert max(per_month.values()) <= MONTHLY_LIMIT
+    assert Notice.objects.count() == Assignment.objects.count()
+
+
+def test_without_the_pilots_there_is_no_panel(db):
+    city.seed_demo()
+    assert seed_panels(team=Team.objects.get(code=city.TEAM.code)).startswith("no demo panel")
+    assert not Panel.objects.exists()
