@@ -61,7 +61,7 @@ class PilotForm(forms.ModelForm):
             "target_population": _("For example: every adult resident, the over-60s first."),
             "communities": _("Where the service is tried. Each cycle picks its own sites among them."),
             "min_respondents": _("Below this number a segment's figures count as too few to judge."),
-            "confidence": _("How sure the intervals are; 95% is usual."),
+            "confidence": _("How sure the intervals are; 95 percent is usual."),
         }
         widgets = {
             "communities": forms.CheckboxSelectMultiple,
