@@ -28,8 +28,9 @@ def test_every_message_is_translated_and_not_fuzzy():
 
 
 def test_translations_keep_their_placeholders():
+    # Chinese has one plural form, used for every count: it answers to the plural source.
     for m in messages():
-        source = m.id[0] if m.pluralizable else m.id
+        source = m.id[-1] if m.pluralizable else m.id
         target = m.string[0] if m.pluralizable else m.string
         assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(target)), source
 
