@@ -155,9 +155,13 @@ class Quota(models.Model):
     target = models.PositiveIntegerField(_("target"), validators=[MaxValueValidator(10_000)])
 
     class Meta:
+        # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks: one target
+        # per cell, whether or not the panel splits its cells by district.
         constraints = [
             models.UniqueConstraint(fields=["panel", "age_band", "occupation", "district"], name="one_quota_per_cell",
-                                    nulls_distinct=False),
+                                    condition=models.Q(district__isnull=False)),
+            models.UniqueConstraint(fields=["panel", "age_band", "occupation"], name="one_quota_per_citywide_cell",
+                                    condition=models.Q(district__isnull=True)),
         ]
 
 
