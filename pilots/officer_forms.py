@@ -32,7 +32,7 @@ class CommunityChoiceField(forms.ChoiceField):
         groups: dict[District, list[tuple[str, str]]] = {}
         for community in Community.objects.select_related("district"):
             groups.setdefault(community.district, []).append((str(community.pk), community.name))
-        self.choices = [("", _("Not sure, or not in the list"))] + [
+        self.choices = [("", _("Not sure"))] + [
             (district.name, options) for district, options in groups.items()
         ]
 
@@ -183,7 +183,14 @@ class RegisterForm(OfficerForm):
         super().__init__(*args, **kwargs)
         for name, label in self.staff_labels.items():
             self.fields[name].label = label
-        self.fields["full_name"].error_messages["required"] = _("Enter the person's name.")
+        for name, message in {
+            "full_name": _("Enter the person's name."),
+            "age_band": _("Choose their age band."),
+            "district": _("Choose the district they live in."),
+            "occupation": _("Choose what they do."),
+            "smartphone": _("Choose how they use a smartphone."),
+        }.items():
+            self.fields[name].error_messages["required"] = message
         self.fields["full_name"].help_text = ""
         self.fields["email"].help_text = _("With an email address they get an account when approved.")
         self.fields["phone"].help_text = _("Without a phone or email, the team reaches them through their community.")

@@ -79,7 +79,7 @@ def test_sign_up_saves_a_pending_application_with_consent(client, url, team, pla
     event = AuditEvent.objects.get(action="officer.signed_up")
     assert "周秀英" not in str(event.detail) and "139" not in str(event.detail)
     done = client.get(response["Location"])
-    assert "your application has been sent" in done.content.decode()
+    assert "Application sent" in done.content.decode()
 
 
 def test_contact_details_are_optional(client, url, places, occupations):
