@@ -36,7 +36,7 @@ from pilots.models import (
     SmartphoneUse,
     Task,
 )
-from pilots.panels import notice_text, population_by_band_district, quota_targets, quotas_replace
+from pilots.panels import Segments, cell_of, notice_text, population_by_band_district, quota_targets, quotas_replace
 
 PANEL_NAME = "社区通体验官小组"
 PANEL_DESCRIPTION = (
@@ -159,7 +159,8 @@ def _seed_tasks(panel: Panel, pilot: Pilot, members: list[Officer], planner) -> 
     """Each task's officers are chosen by the same rule as the assignment page, as of the day
     the task was set (the cycle's first day, or a week later)."""
     cycles = {c.number: c for c in pilot.cycles.all()}
-    cell = {o.pk: (o.age_band.min_age, o.occupation.order, o.occupation.pk) for o in members}
+    segments = Segments.load()
+    cell = {o.pk: segments.turn(cell_of(panel, o.age_band_id, o.occupation_id, o.district_id)) for o in members}
     per_month: dict[tuple[int, int, int], int] = {}  # (officer, year, month) -> tasks
     tasks = []
     for number, title, how, place, offset in TASKS:

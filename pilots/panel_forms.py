@@ -114,7 +114,7 @@ def officer_label(officer: Officer) -> str:
 @dataclass
 class GridRow:
     age_band: AgeBand
-    fields: list[forms.BoundField]
+    cells: list[tuple[Occupation, forms.BoundField]]
 
 
 @dataclass
@@ -162,7 +162,9 @@ class QuotaGridForm(forms.Form):
             self.layout.append((district, rows))
 
     def tables(self) -> list[GridTable]:
-        return [GridTable(district, [GridRow(band, [self[name] for name in names]) for band, names in rows])
+        occupations = self.segments.occupations
+        return [GridTable(district, [GridRow(band, [(o, self[name]) for o, name in zip(occupations, names, strict=True)])
+                                     for band, names in rows])
                 for district, rows in self.layout]
 
     def targets(self) -> dict[Cell, int]:
@@ -230,7 +232,6 @@ class TaskForm(forms.ModelForm):
 class ProposeForm(forms.Form):
     wanted = forms.IntegerField(
         label=_("How many officers"), min_value=1, max_value=500,
-        help_text=_("Chosen in turn from each age band and occupation, those with the fewest recent tasks first."),
         error_messages={"required": _("Enter how many officers to ask."), "invalid": _("Enter a whole number."),
                         "min_value": _("Enter a number from 1 to 500."), "max_value": _("Enter a number from 1 to 500.")},
         widget=forms.NumberInput(attrs={"min": 1, "max": 500, "inputmode": "numeric"}),

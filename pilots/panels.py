@@ -52,6 +52,13 @@ class Segments:
         district = -1 if cell[2] is None else next(i for i, d in enumerate(self.districts) if d.pk == cell[2])
         return band, occupation, district
 
+    def turn(self, cell: Cell) -> tuple[int, int, int]:
+        """The order cells take turns in when officers are chosen: along the diagonals of the
+        age band × occupation grid, so that the first picks already differ in both age band
+        and occupation (a plain row-by-row order would give the youngest band every early pick)."""
+        band, occupation, district = self.position(cell)
+        return (occupation - band) % max(len(self.occupations), 1), band, district
+
     def names(self, cell: Cell) -> dict[str, object]:
         return {
             "age_band": next(b for b in self.bands if b.pk == cell[0]),
@@ -197,15 +204,18 @@ def quotas_from_population(*, panel: Panel, size: int, occupations: Iterable[Occ
 @transaction.atomic
 def members_add(*, panel: Panel, officers: Iterable[Officer], request: HttpRequest | None = None) -> int:
     """Add approved officers of the panel's team; refuse anyone else (the form says so first)."""
-    added = 0
+    added = []
     for officer in officers:
         if officer.team_id != panel.team_id:
             raise WorkflowError(_("%(name)s is not an officer of this panel's team.") % {"name": officer})
         if officer.status != OfficerStatus.APPROVED:
             raise WorkflowError(_("%(name)s is not an approved officer.") % {"name": officer})
         _, created = PanelMember.objects.get_or_create(panel=panel, officer=officer)
-        added += created
-    return added
+        if created:
+            added.append(officer.pk)
+    if added:
+        record(request, "panel.members_added", panel, officers=added)
+    return len(added)
 
 
 # --- Assigning officers to a task -------------------------------------------------------------
@@ -249,7 +259,7 @@ def assignment_proposal(task: Task, wanted: int) -> AssignmentProposal:
     officers = {o.pk: o for o in candidates_for(task)}
     segments = Segments.load()
     candidates = [
-        Candidate(o.pk, segments.position(cell_of(panel, o.age_band_id, o.occupation_id, o.district_id)),
+        Candidate(o.pk, segments.turn(cell_of(panel, o.age_band_id, o.occupation_id, o.district_id)),
                   o.this_month, o.recent)
         for o in officers.values()
     ]

@@ -105,8 +105,10 @@ def test_the_proposal_takes_turns_across_cells_and_skips_the_busy(client, planne
     client.force_login(planner)
     response = client.get(url("task_assign", pk=task.pk), {"wanted": 4})
     proposal = response.context["proposal"]
-    # Cells in page order: 18-29 office, 60-69 retired, 70+ manual; then office again.
-    assert proposal.chosen == [cells["office"][0], cells["retired"][0], cells["manual"][1], cells["office"][1]]
+    # Cells take turns along the diagonals of the band × occupation grid (3 occupations):
+    # 60-69 retired (0 − 3 mod 3 = 0), 18-29 office (1 − 0 = 1, band 0), 70+ manual (2 − 4 mod 3 = 1,
+    # band 4); then office again. The busy manual worker is skipped for the other.
+    assert proposal.chosen == [cells["retired"][0], cells["office"][0], cells["manual"][1], cells["office"][1]]
     assert proposal.at_limit == [cells["manual"][0]]
     assert "Skipped: already at the monthly limit" in response.content.decode()
 
