@@ -303,6 +303,21 @@ def feedback_photo(request: HttpRequest, pk: int) -> FileResponse:
 # --- You said, we did (public) ------------------------------------------------------------------
 
 
+def suppressed(cells: list[dict], total: int) -> tuple[list[dict], int]:
+    """The age bands to show, and how many officers to count as "other ages" (0: no such line).
+
+    Hiding cells under five is not enough when the total is shown: total minus the shown cells
+    would give the hidden one. So while the rest is 1 to 4, the smallest shown cell joins it
+    (complementary suppression), and every number on the page is at least five."""
+    shown = sorted((c for c in cells if c["n"] >= SMALL_CELL), key=lambda c: c["n"], reverse=True)
+    rest = total - sum(c["n"] for c in shown)
+    while 0 < rest < SMALL_CELL and shown:
+        rest += shown.pop()["n"]
+    order = [c["band"] for c in cells]
+    shown.sort(key=lambda c: order.index(c["band"]))
+    return shown, rest if shown else 0
+
+
 @require_GET
 def you_said_we_did(request: HttpRequest, pk: int) -> TemplateResponse:
     """The changes a pilot made because of officers' feedback: counts only, small cells hidden.
@@ -329,10 +344,9 @@ def you_said_we_did(request: HttpRequest, pk: int) -> TemplateResponse:
     )
     by_change: dict[int, list[dict]] = {}
     for cell in cells:
-        if cell["n"] >= SMALL_CELL:
-            by_change.setdefault(cell["change_id"], []).append({"band": cell["age_band__code"], "n": cell["n"]})
+        by_change.setdefault(cell["change_id"], []).append({"band": cell["age_band__code"], "n": cell["n"]})
     for change in changes:
-        change.segments = by_change.get(change.pk, [])
+        change.segments, change.other = suppressed(by_change.get(change.pk, []), change.officers)
         change.shown = change.officers >= SMALL_CELL
     return TemplateResponse(request, "pilots/feedback/you_said_we_did.html",
                             {"pilot": pilot, "changes": changes, "small_cell": SMALL_CELL})

@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from citylab import demo as city
 from citylab.models import Team
@@ -17,7 +18,7 @@ from pilots.demo_feedback import LARGE_FONT, seed_feedback
 from pilots.feedback_summary import cycle_feedback_summary
 from pilots.models import Cycle, CycleChange, Feedback, Notice, Pilot
 from tests.pilots.feedback_factories import make_assignment, make_feedback, make_task
-from tests.pilots.officer_factories import make_officer, make_occupations
+from tests.pilots.officer_factories import make_officer
 
 
 @pytest.fixture(autouse=True)
@@ -67,11 +68,31 @@ def test_no_personal_data_or_officers_words(client, pilot, cycle, team, places, 
 
 
 def test_small_cells_are_suppressed(client, pilot, cycle, team, places, change):
-    add(cycle, team, places["bands"][4], 5, change=change)
-    add(cycle, team, places["bands"][3], 4, change=change)  # 60-69: only four
+    add(cycle, team, places["bands"][4], 6, change=change)
+    add(cycle, team, places["bands"][3], 5, change=change)
+    add(cycle, team, places["bands"][2], 4, change=change)  # 45-59: only four
     page = client.get(url(pilot)).content.decode()
-    assert "The feedback of 9 officers led to this change." in page
-    assert "Aged 70+: 5 officers" in page and "Aged 60-69" not in page
+    assert "The feedback of 15 officers led to this change." in page
+    # Four alone would be worked out from the total, so the smallest shown band joins them.
+    assert "Aged 70+: 6 officers" in page and "Other ages together: 9 officers" in page
+    assert "Aged 60-69" not in page and "Aged 45-59" not in page
+
+
+def test_a_hidden_cell_cannot_be_worked_out_from_the_total(client, pilot, cycle, team, places, change):
+    add(cycle, team, places["bands"][4], 5, change=change)
+    add(cycle, team, places["bands"][3], 1, change=change)  # total 6 - 5 shown would give this one
+    page = client.get(url(pilot)).content.decode()
+    assert "The feedback of 6 officers led to this change." in page
+    assert "Aged 70+" not in page and "Aged 60-69" not in page
+
+
+def test_the_rest_is_shown_together_when_it_is_large_enough(client, pilot, cycle, team, places, change):
+    add(cycle, team, places["bands"][4], 7, change=change)
+    add(cycle, team, places["bands"][3], 3, change=change)
+    add(cycle, team, places["bands"][2], 2, change=change)
+    page = client.get(url(pilot)).content.decode()
+    assert "Aged 70+: 7 officers" in page and "Other ages together: 5 officers" in page
+    assert "Aged 60-69" not in page and "Aged 45-59" not in page
 
 
 def test_a_change_from_fewer_than_five_is_counted_vaguely(client, pilot, cycle, team, places, change):
@@ -121,7 +142,8 @@ def test_summary_counts_by_severity_band_and_district(cycle, team, places):
 def test_summary_of_a_cycle_without_feedback(cycle):
     summary = cycle_feedback_summary(cycle)
     assert summary.reports == 0 and summary.by_band == [] and not summary.has_problems
-    html = render_to_string("pilots/feedback/_cycle_summary.html", {"feedback_summary": summary})
+    with translation.override("en"):
+        html = render_to_string("pilots/feedback/_cycle_summary.html", {"feedback_summary": summary})
     assert "No officer has reported" in html
 
 
