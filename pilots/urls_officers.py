@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("join/<slug:team_code>/", officers.officer_signup, name="officer_signup"),
     path("join/<slug:team_code>/thank-you/", officers.officer_signup_done, name="officer_signup_done"),
     path("staff/officers/", officers.officer_list, name="officer_list"),
+    path("staff/officers/export.csv", officers.officer_export, name="officer_export"),
     path("staff/officers/new/", officers.officer_register_view, name="officer_register"),
     path("staff/officers/<int:pk>/", officers.officer_detail, name="officer_detail"),
     path("staff/officers/<int:pk>/decide/", officers.officer_decide, name="officer_decide"),

@@ -9,6 +9,8 @@ withdrawing an officer on their behalf are planners' work.
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -91,8 +93,42 @@ def officer_list(request: HttpRequest) -> TemplateResponse:
         "status_counts": [(value, label, status_counts.get(value, 0)) for value, label in OfficerStatus.choices],
         "contact_teams": {t.pk for t in teams if Role(t.member_role) in CONTACT_ROLES},
         "can_register": any(Role(t.member_role) in CONTACT_ROLES for t in teams),
+        "can_export": any(Action.DESIGN in ALLOWED[Role(t.member_role)] for t in teams),
         "many_teams": len(teams) > 1,
     })
+
+
+EXPORT_COLUMNS = ["officer", "team", "status", "recruited", "age_band", "district", "community", "occupation",
+                  "smartphone", "joined", "decided", "withdrawn"]
+
+
+@require_GET
+@login_required
+def officer_export(request: HttpRequest) -> HttpResponse:
+    """The planner's officers (the list's filters applied) as CSV, for coverage work in a
+    spreadsheet: segments and statuses only, never a name or contact detail."""
+    if not Team.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN)).exists():
+        raise PermissionDenied if Team.objects.for_member(request.user).exists() else Http404
+    officers = Officer.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN))
+    filters = OfficerFilterForm(request.GET)
+    rows = officers.filter(**filters.filters()).select_related("team", "age_band", "district", "community",
+                                                               "occupation").order_by("pk")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="officers.csv"'
+    response.write("\ufeff")  # spreadsheets read UTF-8 Chinese names only with the byte-order mark
+    writer = csv.writer(response)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for o in rows.iterator():
+        writer.writerow([
+            o.pk, o.team.code, o.status, o.recruited, o.age_band.code, o.district.code,
+            o.community.code if o.community else "", o.occupation.code, o.smartphone, f"{o.created_at:%Y-%m-%d}",
+            f"{o.decided_at:%Y-%m-%d}" if o.decided_at else "", f"{o.withdrawn_at:%Y-%m-%d}" if o.withdrawn_at else "",
+        ])
+        count += 1
+    record(request, "officers.exported", None, rows=count,
+           filters={name: str(getattr(value, "pk", value)) for name, value in filters.filters().items()})
+    return response
 
 
 @require_GET

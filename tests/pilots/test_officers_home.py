@@ -234,3 +234,10 @@ def test_withdrawing_an_officer_without_account(client, planner, team, places):
 
 def test_withdrawn_page_is_public(client):
     assert client.get(reverse("pilots:officer_withdrawn")).status_code == HTTPStatus.OK
+
+
+def test_staff_landing_does_not_break_for_an_officer(client, officer_user, officer):
+    """Officers are not team members; the landing page they reach after sign-in still works."""
+    client.force_login(officer_user)
+    assert client.get(reverse("staff_home")).status_code == HTTPStatus.OK
+    assert client.get(reverse("pilots:officer_list")).status_code == HTTPStatus.NOT_FOUND

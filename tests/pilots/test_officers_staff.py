@@ -300,3 +300,60 @@ def test_register_refuses_a_duplicate_contact(client, clerk, team, places):
     assert response.status_code == HTTPStatus.OK
     assert "already has an officer" in response.content.decode()
     assert Officer.objects.count() == 1
+
+
+# --- Export --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_export_by_persona(client, request, persona, applicant):
+    sign_in(client, request, persona)
+    response = client.get(reverse("pilots:officer_export"))
+    if persona == "anonymous":
+        assert is_login_redirect(response)
+        return
+    expected = {"planner": 200, "clerk": 403, "viewer": 403, "officer": 404, "other_planner": 200}[persona]
+    assert response.status_code == expected
+    if persona == "other_planner":
+        assert response.content.decode("utf-8-sig").strip().count("\n") == 0  # the header only
+
+
+def test_export_carries_no_contact_details(client, planner, applicant, team, places):
+    make_officer(team, status=OfficerStatus.WITHDRAWN)
+    client.force_login(planner)
+    response = client.get(reverse("pilots:officer_export"), {"status": "pending"})
+    text = response.content.decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("officer,team,status") and len(lines) == 2
+    assert f"{applicant.pk},digital,pending,sign_up,60-69,laocheng,dengta,retired," in lines[1]
+    for secret in ("周秀英", "13912345678", "zhou@example.com", "Large print", "weekday"):
+        assert secret not in text
+    event = AuditEvent.objects.get(action="officers.exported")
+    assert event.actor == planner and event.detail == {"rows": 1, "filters": {"status": "pending"}}
+
+
+def test_list_pages_take_the_same_queries_whatever_the_number_of_officers(client, planner, team, places,
+                                                                            django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_officer(team)
+    client.force_login(planner)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("pilots:officer_list"))
+    for _ in range(20):
+        make_officer(team)
+    with django_assert_max_num_queries(len(few)):
+        client.get(reverse("pilots:officer_list"))
+
+
+def test_tampered_signup_fields_are_ignored(client, team, other_team, officer_user, places):
+    """Fields the form does not offer (status, team, user, consent version) cannot be posted in."""
+    from tests.pilots.test_officers_signup import answers
+
+    url = reverse("pilots:officer_signup", kwargs={"team_code": team.code})
+    client.post(url, {**answers(), "status": "approved", "team": other_team.pk, "user": officer_user.pk,
+                      "consent_version": "none", "recruited": "in_person"})
+    officer = Officer.objects.exclude(user=officer_user).get()
+    assert officer.status == OfficerStatus.PENDING and officer.team == team and officer.user is None
+    assert officer.recruited == Recruited.SIGN_UP and officer.consent_version != "none"
