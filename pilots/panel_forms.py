@@ -177,8 +177,6 @@ class DeriveForm(forms.Form):
         help_text=_("Split across age bands (and districts) in proportion to their residents, then evenly across "
                     "the occupations you choose. The targets add up to exactly this number."),
         error_messages={"required": _("Enter how many officers the panel should have."),
-                        "min_value": _("Enter a number from 1 to %(limit)s.") % {"limit": MAX_TARGET},
-                        "max_value": _("Enter a number from 1 to %(limit)s.") % {"limit": MAX_TARGET},
                         "invalid": _("Enter a whole number.")},
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_TARGET, "inputmode": "numeric"}),
     )
@@ -187,6 +185,12 @@ class DeriveForm(forms.Form):
         error_messages={"required": _("Choose at least one occupation."),
                         "invalid_choice": _("Choose occupations from the list.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted here, per request: at import time it would be fixed in the language active then.
+        out_of_range = _("Enter a number from 1 to %(limit)s.") % {"limit": MAX_TARGET}
+        self.fields["size"].error_messages.update(min_value=out_of_range, max_value=out_of_range)
 
 
 class TaskForm(forms.ModelForm):
