@@ -197,9 +197,9 @@ def officer_account(request: HttpRequest, officer: Officer) -> str:
 def officer_withdraw(request: HttpRequest, *, officer: Officer, by_officer: bool) -> Officer:
     """Erase an officer's personal data; keep their segment and feedback, anonymised.
 
-    Their account is deactivated and unlinked, and stripped of the email and name too (it
-    was made for the panel); their notices are deleted; audit events they caused themselves
-    lose their email. Panel memberships stay: coverage counts approved officers only.
+    Their account is unlinked; an officer-only account is also deactivated and stripped of
+    its email and name, and audit events it caused lose their email. Their notices are
+    deleted. Panel memberships stay: coverage counts approved officers only.
     """
     for name in Officer.PERSONAL_FIELDS:
         setattr(officer, name, [] if name == "availability" else "")
@@ -209,16 +209,16 @@ def officer_withdraw(request: HttpRequest, *, officer: Officer, by_officer: bool
     user, officer.user = officer.user, None
     officer.save()
     officer.notices.all().delete()
-    if user is not None:
+    if user is not None and not user.is_staff and not user.memberships.exists():
+        # An account made for the panel: closed, and nothing personal left on it or in the
+        # trail of what it did. (A staff member who was also an officer keeps their account.)
         AuditEvent.objects.filter(actor=user).update(actor_email="")
         user.is_active = False
-        if not user.is_staff and not user.memberships.exists():
-            # An officer's own account: nothing on it is needed any more.
-            user.email = f"withdrawn-{user.pk}@invalid.example"
-            user.full_name = ""
-            user.set_unusable_password()
-            EmailAddress.objects.filter(user=user).delete()
+        user.email = f"withdrawn-{user.pk}@invalid.example"
+        user.full_name = ""
+        user.set_unusable_password()
         user.save()
+        EmailAddress.objects.filter(user=user).delete()
     # The officer's own request is recorded without an actor: their email would be personal data.
     record(None if by_officer else request, "officer.withdrawn", officer, team=officer.team,
            by="officer" if by_officer else "staff")

@@ -92,6 +92,7 @@ def officer_list(request: HttpRequest) -> TemplateResponse:
         "total": officers.count(),
         "status_counts": [(value, label, status_counts.get(value, 0)) for value, label in OfficerStatus.choices],
         "contact_teams": {t.pk for t in teams if Role(t.member_role) in CONTACT_ROLES},
+        "signup_teams": [t for t in teams if Role(t.member_role) in CONTACT_ROLES],
         "can_register": any(Role(t.member_role) in CONTACT_ROLES for t in teams),
         "can_export": any(Action.DESIGN in ALLOWED[Role(t.member_role)] for t in teams),
         "many_teams": len(teams) > 1,

@@ -241,3 +241,28 @@ def test_staff_landing_does_not_break_for_an_officer(client, officer_user, offic
     client.force_login(officer_user)
     assert client.get(reverse("staff_home")).status_code == HTTPStatus.OK
     assert client.get(reverse("pilots:officer_list")).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_home_says_what_happened_to_declined_feedback(client, officer_user, feedback):
+    feedback.status, feedback.change, feedback.decline_reason = FeedbackStatus.DECLINED, None, "Already fixed in cycle 2"
+    feedback.save()
+    client.force_login(officer_user)
+    page = client.get(reverse("pilots:officer_home")).content.decode()
+    assert "decided not to change this" in page and "Already fixed in cycle 2" in page
+
+
+def test_list_shows_the_public_signup_link(client, clerk, team, places):
+    client.force_login(clerk)
+    page = client.get(reverse("pilots:officer_list")).content.decode()
+    assert "http://testserver/join/digital/" in page
+
+
+def test_withdrawing_a_staff_member_who_is_also_an_officer_keeps_their_staff_account(client, planner, clerk,
+                                                                                  team, places):
+    officer = make_officer(team, user=clerk, email=clerk.email)
+    client.force_login(planner)
+    client.post(reverse("pilots:officer_withdraw_staff", kwargs={"pk": officer.pk}))
+    officer.refresh_from_db()
+    clerk.refresh_from_db()
+    assert officer.status == OfficerStatus.WITHDRAWN and officer.user is None and officer.email == ""
+    assert clerk.is_active and clerk.email == "clerk@lanhai.example"
