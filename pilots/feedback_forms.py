@@ -62,7 +62,7 @@ class FeedbackForm(forms.Form):
     photo = forms.FileField(
         label=_("A photo (optional)"), required=False,
         help_text=_("A JPEG, PNG or WebP picture, smaller than 8 MB. We remove the place and time it was taken."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
     def clean_photo(self):

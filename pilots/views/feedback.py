@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from citylab.access import ALLOWED, Action, get_for_member_or_404
 from citylab.models import Role
@@ -65,7 +66,9 @@ def officer_home_url() -> str | None:
 def joined(label: object, error: object) -> str:
     """"How easy was it? Choose…", "Photo: The photo must…": a question needs no colon after it."""
     label = str(label)
-    return f"{label} {error}" if label.endswith(("?", "？")) else f"{label}: {error}"
+    if label.endswith("？"):  # a full-width mark carries its own space
+        return f"{label}{error}"
+    return f"{label} {error}" if label.endswith("?") else f"{label}: {error}"
 
 
 def error_list(form: FeedbackForm, problems) -> list[tuple[str, str]]:
@@ -89,6 +92,8 @@ def report_page(request: HttpRequest, template: str, assignment: Assignment, *, 
     context: dict[str, object] = {"assignment": assignment, "errors": [], "home_url": officer_home_url()}
     if request.method == "POST" and "add_problem" in request.POST:
         form, problems = redrawn(request.POST)
+        if getattr(request, "htmx", False) and not request.htmx.boosted:
+            template = "pilots/feedback/_report_fields.html#problem-rows"  # just the problems, in place
         return TemplateResponse(request, template, {**context, "form": form, "problems": problems, "added": True})
     form = FeedbackForm(posted(request), request.FILES if request.method == "POST" else None)
     problems = ProblemFormSet(posted(request), prefix="problem")
@@ -115,6 +120,7 @@ def own_assignment(request: HttpRequest, pk: int) -> Assignment:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def feedback_report(request: HttpRequest, assignment: int) -> HttpResponse:
     task = own_assignment(request, assignment)
     done = redirect("pilots:feedback_report_done", assignment=task.pk)
@@ -141,6 +147,7 @@ def feedback_report_done(request: HttpRequest, assignment: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def feedback_assisted(request: HttpRequest, assignment: int) -> HttpResponse:
     """A clerk (or planner) of the owning team records feedback taken by phone or in person."""
     task = get_for_member_or_404(Task.objects.select_related("cycle__pilot"), request.user, Action.ENTER,

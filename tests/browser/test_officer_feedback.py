@@ -120,3 +120,26 @@ def test_you_said_we_did_and_triage_pages_pass_axe(new_session, sign_in, axe, pl
     problems += check(page, axe, Rules.for_step(size, "staff"), f"list-{size}", 390)
     assert not problems, "\n".join(problems)
     assert len(feedback) == 6
+
+
+def test_add_another_problem_in_place_keeps_the_photo(new_session, sign_in, assignment, tmp_path):
+    from tests.pilots.feedback_factories import jpeg_upload
+
+    user, task = assignment
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(jpeg_upload().read())
+    session = new_session(width=390)
+    sign_in(session, user)
+    page = session.page()
+    page.goto(reverse("pilots:feedback_report", kwargs={"assignment": task.pk}))
+    page.set_input_files("[name=photo]", str(photo))
+    page.fill("[name=suggestion]", "更大的字")
+    page.fill("[name='problem-0-description']", "第一个问题")
+    url = page.url
+    page.click("button[name=add_problem]")
+    page.wait_for_selector("[name='problem-3-description']")
+    assert page.url == url
+    assert page.locator("[name=photo]").evaluate("input => input.files.length") == 1  # not re-drawn
+    assert page.locator("[name=suggestion]").input_value() == "更大的字"
+    assert page.locator("[name='problem-0-description']").input_value() == "第一个问题"
+    assert page.evaluate("document.activeElement.matches('fieldset.problem:last-of-type')")

@@ -276,3 +276,15 @@ def test_assisted_bad_input_saves_nothing(client, clerk, offline):
     assert response.status_code == HTTPStatus.OK
     assert "Choose a number from 1 to 5." in response.content.decode()
     assert not Feedback.objects.exists()
+
+
+def test_add_another_problem_with_htmx_draws_only_the_problems(client, officer_user, assignment):
+    client.force_login(officer_user[0])
+    response = client.post(url(assignment), report(add_problem="1", **{"problem-0-description": "慢"}),
+                           headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert page.lstrip().startswith("<section") and "<html" not in page
+    assert 'name="problem-3-description"' in page and "慢" in page
+    assert 'tabindex="-1" autofocus' in page  # the new row takes focus
+    assert response["Vary"] and "HX-Request" in response["Vary"]
