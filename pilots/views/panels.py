@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -97,11 +98,13 @@ def panel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     split_before = panel.quota_by_district
     form = PanelForm(posted(request), instance=panel)
     if request.method == "POST" and form.is_valid():
-        panel = form.save()
-        if panel.quota_by_district != split_before and panel.quotas.exists():
-            # Quotas for the whole city and per district do not convert into each other.
-            panel.quotas.all().delete()
-            messages.warning(request, _("The quotas were cleared because they are now split differently: set them again."))
+        with transaction.atomic():
+            panel = form.save()
+            if panel.quota_by_district != split_before and panel.quotas.exists():
+                # Quotas for the whole city and per district do not convert into each other.
+                panel.quotas.all().delete()
+                messages.warning(request, _("The quotas were cleared because they are now split differently: "
+                                            "set them again."))
         messages.success(request, _("Panel saved."))
         return redirect(panel)
     return TemplateResponse(request, "pilots/panels/panel_form.html", {"form": form, "panel": panel})
@@ -178,7 +181,9 @@ def quotas_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def quotas_derive(request: HttpRequest, pk: int) -> HttpResponse:
     panel = panel_for(request, pk, Action.DESIGN)
-    form = DeriveForm(posted(request), initial={"occupations": list(DeriveForm.base_fields["occupations"].queryset)})
+    current = sum(workflows.quota_targets(panel).values())
+    form = DeriveForm(posted(request), initial={"size": current or None,
+                                                "occupations": list(DeriveForm.base_fields["occupations"].queryset)})
     if request.method == "POST" and form.is_valid():
         try:
             total = workflows.quotas_from_population(

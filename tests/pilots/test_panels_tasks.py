@@ -202,3 +202,23 @@ def test_another_teams_task_is_not_found(client, planner, other_panel, other_pil
     client.force_login(planner)
     assert client.get(url("task_detail", pk=foreign.pk)).status_code == HTTPStatus.NOT_FOUND
     assert client.get(url("task_assign", pk=foreign.pk)).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_assign_page_takes_the_same_queries_whatever_the_panel_size(client, planner, task, panel, places,
+                                                                         occupations, cycle, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            officer = member(panel, age_band=places["bands"][i % 5], occupation=occupations[i % 3])
+            busy(officer, i % 3, cycle, panel)
+
+    client.force_login(planner)
+    grow(3)
+    client.get(url("task_assign", pk=task.pk), {"wanted": 2})
+    with CaptureQueriesContext(connection) as small:
+        client.get(url("task_assign", pk=task.pk), {"wanted": 2})
+    grow(30)
+    with django_assert_num_queries(len(small)):
+        client.get(url("task_assign", pk=task.pk), {"wanted": 20})

@@ -258,3 +258,29 @@ def test_other_teams_panel_cannot_be_changed(client, planner, other_panel):
     other_panel.refresh_from_db()
     assert other_panel.name == "Parking testers"
 
+
+
+@pytest.mark.parametrize("persona", ["clerk", "viewer", "officer_user", "other_planner", "anonymous"])
+def test_no_one_but_the_planner_changes_anything(client, request, persona, panel, cycle, places, occupations):
+    candidate = make_officer(panel.team)
+    sign_in(client, request, persona)
+    posts = {
+        url("panel_edit", pk=panel.pk): {"name": "Taken over", "monthly_limit": 9},
+        url("panel_members_add", pk=panel.pk): {"officers": [candidate.pk]},
+        url("panel_quotas", pk=panel.pk): {f"t-{places['bands'][0].pk}-{occupations[0].pk}-0": "4"},
+        url("panel_quotas_derive", pk=panel.pk): {"size": 10, "occupations": [occupations[0].pk]},
+        url("task_create", pk=panel.pk): {"cycle": cycle.pk, "title": "Mine", "due_on": "2099-01-01"},
+    }
+    for address, data in posts.items():
+        assert client.post(address, data).status_code == expected(persona, set()), address
+    panel.refresh_from_db()
+    assert panel.name == "App testers" and not panel.members.exists() and not panel.quotas.exists()
+    assert not Task.objects.exists()
+
+
+def test_with_nobody_left_to_add_the_page_says_so(client, planner, panel):
+    member(panel)
+    client.force_login(planner)
+    text = client.get(url("panel_members_add", pk=panel.pk)).content.decode()
+    assert "Every approved officer of your team is on this panel already." in text
+    assert "Add to the panel" not in text
