@@ -214,34 +214,42 @@ def feedback_list(request: HttpRequest, pk: int) -> TemplateResponse:
     })
 
 
-def detail_context(request: HttpRequest, feedback: Feedback, triage_form: TriageForm | None = None) -> dict:
+def detail_context(feedback: Feedback, triage_form: TriageForm | None = None) -> dict:
+    """The feedback page; planners also get the triage form (a posted one keeps its errors)."""
     pilot = feedback.task.cycle.pilot
     may_decide = Action.DECIDE in ALLOWED[Role(feedback.member_role)]
     statuses = workflow.next_statuses(feedback)
-    changes = CycleChange.objects.filter(cycle__pilot=pilot).select_related("cycle").order_by("cycle__number", "pk")
-    if may_decide and statuses and triage_form is None:
+    if not (may_decide and statuses):
+        triage_form = None
+    elif triage_form is None:
+        changes = CycleChange.objects.filter(cycle__pilot=pilot).select_related("cycle").order_by("cycle__number", "pk")
         triage_form = TriageForm(statuses=statuses, changes=changes, initial={"change": feedback.change_id})
-    return {
-        "feedback": feedback, "pilot": pilot, "problems": list(feedback.problems.all()),
-        "may_decide": may_decide, "triage_form": triage_form if may_decide and statuses else None,
-        "errors": [(f"field-{name}", f"{triage_form.fields[name].label}: {e}")
-                   for name, es in triage_form.errors.items() if name != "__all__" for e in es] if triage_form and triage_form.is_bound else [],
-    }
+    errors = []
+    if triage_form is not None and triage_form.is_bound:
+        errors = [(f"field-{name}", f"{triage_form.fields[name].label}: {e}")
+                  for name, field_errors in triage_form.errors.items() if name != "__all__" for e in field_errors]
+    return {"feedback": feedback, "pilot": pilot, "problems": list(feedback.problems.all()),
+            "triage_form": triage_form, "errors": errors}
 
 
 @require_GET
 @login_required
 def feedback_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     feedback = feedback_for(request, pk, Action.VIEW)
-    return TemplateResponse(request, "pilots/feedback/detail.html", detail_context(request, feedback))
+    return TemplateResponse(request, "pilots/feedback/detail.html", detail_context(feedback))
 
 
 @require_POST
 @login_required
 def feedback_triage(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = feedback_for(request, pk, Action.DECIDE)
+    statuses = workflow.next_statuses(feedback)
+    if not statuses:
+        messages.error(request, _("This feedback is %(status)s: it is closed, and moves no further.")
+                       % {"status": feedback.get_status_display()})
+        return redirect("pilots:feedback_detail", pk=feedback.pk)
     changes = CycleChange.objects.filter(cycle__pilot=feedback.task.cycle.pilot).select_related("cycle")
-    form = TriageForm(request.POST, statuses=workflow.next_statuses(feedback), changes=changes)
+    form = TriageForm(request.POST, statuses=statuses, changes=changes)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -253,7 +261,7 @@ def feedback_triage(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Feedback moved to “%(status)s”; the officer has been told.")
                              % {"status": FeedbackStatus(data["status"]).label})
             return redirect("pilots:feedback_detail", pk=feedback.pk)
-    return TemplateResponse(request, "pilots/feedback/detail.html", detail_context(request, feedback, form),
+    return TemplateResponse(request, "pilots/feedback/detail.html", detail_context(feedback, form),
                             status=400)
 
 

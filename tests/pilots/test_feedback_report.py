@@ -288,3 +288,17 @@ def test_add_another_problem_with_htmx_draws_only_the_problems(client, officer_u
     assert 'name="problem-3-description"' in page and "慢" in page
     assert 'tabindex="-1" autofocus' in page  # the new row takes focus
     assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_form_after_reporting_goes_to_the_confirmation(client, officer_user, assignment):
+    client.force_login(officer_user[0])
+    client.post(url(assignment), report())
+    response = client.get(url(assignment), follow=True)
+    assert response.redirect_chain[-1][0] == url(assignment, "feedback_report_done")
+    assert "already been sent" in response.content.decode()
+
+
+def test_confirmation_before_reporting_goes_to_the_form(client, officer_user, assignment):
+    client.force_login(officer_user[0])
+    response = client.get(url(assignment, "feedback_report_done"))
+    assert response.status_code == HTTPStatus.FOUND and response["Location"] == url(assignment)

@@ -188,7 +188,10 @@ def test_decline_needs_a_reason(client, planner, feedback, django_capture_on_com
     feedback.refresh_from_db()
     assert feedback.status == "declined" and feedback.decline_reason == "The old door stays too."
     assert "The old door stays too." in Notice.objects.get().text
-    assert triage(client, feedback, status="accepted").status_code == 400  # declined is closed
+    closed = client.post(detail(feedback, "feedback_triage"), {"status": "accepted"}, follow=True)
+    assert "it is closed" in closed.content.decode()  # declined moves no further
+    feedback.refresh_from_db()
+    assert feedback.status == "declined" and Notice.objects.count() == 1
 
 
 def test_done_needs_a_change(client, planner, feedback):
