@@ -9,16 +9,16 @@ class PilotsConfig(AppConfig):
     def seed_demo(self, *, team) -> str:
         """Called by `manage.py seed_demo` (citylab does not import pilots)."""
         from pilots.demo import seed_demo
+        from pilots.demo_panels import seed_panels
 
-        return seed_demo(team=team)
+        # Panels after pilots: their tasks belong to the demo pilot's cycles.
+        return "; ".join([seed_demo(team=team), seed_panels(team=team)])
 
     def staff_links(self, user) -> list[tuple[str, str]]:
         """Entry points on the staff landing page of a team member (citylab does not import pilots)."""
-        from django.urls import NoReverseMatch, reverse
+        from django.urls import reverse
 
-        try:
-            url = reverse("pilots:pilot_list")
-        except NoReverseMatch:
-            # The pilot pages may not be wired yet: no link rather than a broken landing page.
-            return []
-        return [(str(_("Pilots: cycles, verdicts and decisions")), url)]
+        return [
+            (str(_("Pilots: cycles, verdicts and decisions")), reverse("pilots:pilot_list")),
+            (str(_("Experience-officer panels: quotas, coverage and test tasks")), reverse("pilots:panel_list")),
+        ]
