@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -39,7 +39,7 @@ def text_size(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def staff_home(request: HttpRequest) -> TemplateResponse:
+def staff_home(request: HttpRequest) -> HttpResponse:
     memberships = (
         Membership.objects.for_user(request.user).select_related("team").order_by("team__code")
     )
@@ -47,6 +47,14 @@ def staff_home(request: HttpRequest) -> TemplateResponse:
         {"membership": m, "actions": sorted(ALLOWED[m.role], key=list(Action).index)}
         for m in memberships
     ]
+    if not rows:
+        # Someone with no team may still have a page of their own (an experience officer's):
+        # the app that knows them says where, through an AppConfig hook.
+        for config in apps.get_app_configs():
+            personal = getattr(config, "personal_home", None)
+            url = personal(request.user) if callable(personal) else None
+            if url:
+                return redirect(url)
     # Surveys, pilots and panels add their entry points through an AppConfig hook, so that the
     # civic core links to them without importing them.
     work_links = [

@@ -78,18 +78,17 @@ def seed_feedback(*, team: Team) -> str:
     large_font = next((c for what, c in changes.items() if what.startswith(LARGE_FONT)), None)
     help_desk = next((c for what, c in changes.items() if what.startswith(HELP_DESK)), None)
     done = set(Feedback.objects.filter(assignment__in=assignments).values_list("assignment_id", flat=True))
-    created = 0
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         for index, assignment in enumerate(assignments):
             if assignment.pk in done:
                 continue
             _report(assignment, index, large_font, help_desk, planner, clerk, cycle.ends_on)
-            created += 1
     counts = dict(
         Feedback.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("pk")).order_by()
     )
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    return f"feedback on cycle 1 of {pilot.name!r}: {created} new reports; {summary}"
+    # Say what exists, not what this run added, so that a second run reports the same.
+    return f"feedback on cycle 1 of {pilot.name!r}: {sum(counts.values())} reports ({summary})"
 
 
 def _older_officers_try_it(cycle, planner) -> None:

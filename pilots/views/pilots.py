@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from citylab.access import ALLOWED, Action, get_for_member_or_404, roles_allowed
 from citylab.models import Community, Role, Team
 from pilots.evaluation import evaluate_cycle, segment_labels
+from pilots.feedback_summary import cycle_feedback_summary
 from pilots.forms import PilotForm, StageForm
-from pilots.models import Cycle, CycleChange, Decision, Pilot, Variant, next_stages
+from pilots.models import Cycle, CycleChange, Decision, FeedbackStatus, Pilot, Variant, next_stages
 from pilots.services import can_start_cycle
 from pilots.views.display import cycle_page, verdict_class, verdict_words
 
@@ -146,6 +147,13 @@ def _page(request: HttpRequest, pilot: Pilot, number: int | None) -> TemplateRes
     }
     if shown is not None:
         context["page"] = cycle_page(evaluate_cycle(shown, previous), segment_labels())
+        context["feedback_summary"] = cycle_feedback_summary(shown)
+        # The public page exists once a change answers feedback that was not declined.
+        context["has_public_changes"] = (
+            CycleChange.objects.filter(cycle__pilot=pilot, feedback__isnull=False)
+            .exclude(feedback__status=FeedbackStatus.DECLINED)
+            .exists()
+        )
         stages = next_stages(shown.stage)
         context["stage_form"] = StageForm(choices=[(s.value, s.label) for s in stages]) if stages else None
     return TemplateResponse(request, PAGE, context)

@@ -236,11 +236,18 @@ def test_withdrawn_page_is_public(client):
     assert client.get(reverse("pilots:officer_withdrawn")).status_code == HTTPStatus.OK
 
 
-def test_staff_landing_does_not_break_for_an_officer(client, officer_user, officer):
-    """Officers are not team members; the landing page they reach after sign-in still works."""
+def test_an_officer_lands_on_their_own_page_after_signing_in(client, officer_user, officer):
+    """Officers are not team members: "My work" and the landing after sign-in take them home."""
     client.force_login(officer_user)
-    assert client.get(reverse("staff_home")).status_code == HTTPStatus.OK
+    response = client.get(reverse("staff_home"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("pilots:officer_home")
     assert client.get(reverse("pilots:officer_list")).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_user_with_no_team_and_no_officer_record_sees_the_staff_landing(client, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("staff_home")).status_code == HTTPStatus.OK
 
 
 def test_home_says_what_happened_to_declined_feedback(client, officer_user, feedback):
