@@ -1,4 +1,4 @@
-"""Routes for experience officers' officers (#6), joined into the "pilots" namespace by pilots/urls.py.
+"""Routes for experience officers (#6), joined into the "pilots" namespace by pilots/urls.py.
 
 The sign-up is public under /join/<team code>/ (the link a team prints on its posters); staff
 pages are under /staff/officers/; an officer's own pages under /officer/.
