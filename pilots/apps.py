@@ -9,12 +9,13 @@ class PilotsConfig(AppConfig):
     def seed_demo(self, *, team) -> str:
         """Called by `manage.py seed_demo` (citylab does not import pilots)."""
         from pilots.demo import seed_demo
-        from pilots.demo_feedback import seed_feedback
+        from pilots.demo_feedback import seed_feedback, seed_officer_login
         from pilots.demo_panels import seed_panels
 
         # In story order: pilots, then the panel with tasks in the pilot's cycles, then the
         # officers' feedback on those tasks that led to cycle 2's changes.
-        return "; ".join([seed_demo(team=team), seed_panels(team=team), seed_feedback(team=team)])
+        return "; ".join([seed_demo(team=team), seed_panels(team=team), seed_feedback(team=team),
+                          seed_officer_login(team=team)])
 
     def staff_links(self, user) -> list[tuple[str, str]]:
         """Entry points on the staff landing page of a team member (citylab does not import pilots)."""

@@ -152,3 +152,42 @@ def _triaged_at(ends_on: datetime.date | None, submitted: datetime.datetime) -> 
     if ends_on is None:
         return submitted + datetime.timedelta(days=7)
     return timezone.make_aware(datetime.datetime.combine(ends_on + datetime.timedelta(days=5), datetime.time(10)))
+
+
+DEMO_OFFICER_EMAIL = "officer@lanhai.example"
+
+
+def seed_officer_login(*, team: Team) -> str:
+    """Give one demo officer an account, so the officer's own page can be tried: an officer over
+    60 whose cycle-1 blocker led to the large-font change, with a cycle-2 task still to do."""
+    from allauth.account.models import EmailAddress
+
+    from citylab.demo import DEMO_PASSWORD
+    from citylab.models import User
+    from pilots.models import Officer, Task
+
+    officer = Officer.objects.filter(team=team, user__email=DEMO_OFFICER_EMAIL).first()
+    if officer is None:
+        officer = (
+            Officer.objects.filter(team=team, status="approved", user__isnull=True, age_band__min_age__gte=60,
+                                   feedback__status=FeedbackStatus.DONE)
+            .order_by("pk").first()
+        )
+    if officer is None:
+        return "no demo officer login: seed the demo feedback first"
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=DEMO_OFFICER_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(email=DEMO_OFFICER_EMAIL, password=DEMO_PASSWORD,
+                                            full_name=officer.full_name)
+        EmailAddress.objects.get_or_create(user=user, email=DEMO_OFFICER_EMAIL,
+                                           defaults={"verified": True, "primary": True})
+        if officer.user_id != user.pk or officer.email != DEMO_OFFICER_EMAIL:
+            officer.user, officer.email = user, DEMO_OFFICER_EMAIL
+            officer.save(update_fields=["user", "email"])
+        task = Task.objects.filter(cycle__pilot__team=team, cycle__pilot__name=APP.name, cycle__number=2).order_by(
+            "due_on", "pk").first()
+        if task is not None:
+            Assignment.objects.get_or_create(task=task, officer=officer,
+                                             defaults={"assigned_at": timezone.now()})
+    return f"officer login {DEMO_OFFICER_EMAIL} for {officer.full_name}"

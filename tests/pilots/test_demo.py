@@ -167,3 +167,15 @@ def test_staff_links_to_pilots_and_panels(db):
         ("Pilots: cycles, verdicts and decisions", "/staff/pilots/"),
         ("Experience-officer panels: quotas, coverage and test tasks", "/staff/panels/"),
     ]
+
+
+def test_the_demo_officer_signs_in_to_their_own_page(client, seeded):
+    from citylab.demo import DEMO_PASSWORD
+    from pilots.demo_feedback import DEMO_OFFICER_EMAIL
+
+    assert client.login(email=DEMO_OFFICER_EMAIL, password=DEMO_PASSWORD)
+    home = client.get("/staff/", follow=True)
+    assert home.redirect_chain[-1][0] == "/officer/"
+    text = home.content.decode()
+    assert "推出大字版" in text  # the change their cycle-1 feedback led to
+    assert "/report/" in text  # and a cycle-2 task still to report on
