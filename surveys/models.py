@@ -306,3 +306,17 @@ class Progress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey.slug} progress {self.pk}"
+
+
+# The paper channel's records live beside their code; importing them here registers them.
+from surveys.paper.models import (  # noqa: E402, F401
+    PageStatus,
+    PrintBatch,
+    ReviewItem,
+    ReviewKind,
+    ScanBatch,
+    ScanFile,
+    ScanPage,
+    ScanStatus,
+    Sheet,
+)

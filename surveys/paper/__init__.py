@@ -1,0 +1,4 @@
+"""The paper channel: printable forms, their geometry, scanning and the review queue.
+
+layout.py (geometry) and the mark reading are Django-free; models.py keeps the records.
+"""
