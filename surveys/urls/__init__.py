@@ -1,7 +1,7 @@
 """Survey URLs, one module per area: residents answer under /s/<slug>/, staff work under
 /staff/surveys/. Names live in the "surveys" namespace."""
 
-from surveys.urls import assisted, builder, interchange, invitations, resident, results
+from surveys.urls import assisted, builder, interchange, invitations, paper_print, paper_scan, resident, results
 
 app_name = "surveys"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     *results.urlpatterns,
     *assisted.urlpatterns,
     *invitations.urlpatterns,
+    *paper_print.urlpatterns,
+    *paper_scan.urlpatterns,
 ]
