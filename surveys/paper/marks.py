@@ -1,0 +1,641 @@
+"""Reading a scanned or photographed form page (pure: numpy and OpenCV, no Django).
+
+`read_page(gray, layout_for)` finds the four ArUco corner markers (DICT_4X4_50, ids 0-3 clockwise
+from the top left), fits a homography from their 16 corners to the page points the layout gives,
+warps the page to a canonical frame (PX_PER_PT pixels per PDF point), decodes the page's QR code
+(`CL1|site|survey|version|serial|page`), asks `layout_for` for the geometry that sheet was printed
+with, and measures each bubble's darkness against the paper just around it.
+
+Darkness of a bubble = (paper - ink) / paper, where ink is the mean of the inner disc
+(INNER * r, so the printed 1 pt outline stays outside it even after blur) and paper is a high
+percentile of a ring just outside the bubble. Dividing by the local paper level removes shadows
+and grey paper: illumination multiplies both. Two thresholds decide: >= HIGH marked,
+<= LOW empty, in between doubtful. A doubtful bubble or two marks in a one-answer question hold
+the question for a clerk; the machine never guesses.
+
+`iter_pdf_pages` and `iter_image_pages` stream the pages of an uploaded file one at a time, so
+a 500-page PDF never sits in memory, and refuse bad files with a sentence a clerk can act on.
+
+Sentences (reasons, file errors) are `Reason` strings: English text that also carries the
+untranslated template and its parameters, so the Django side can show `gettext(r.template) %
+r.params` in the reader's language. The templates are marked with `gettext_noop` for makemessages.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+# Page geometry of the shared contract (points from the page's top-left corner, y down).
+PAGE_W, PAGE_H = 595.28, 841.89
+MARKER_SIZE = 39.69  # 14 mm
+MARKER_MARGIN = 28.35  # outer corner 10 mm from the page edges
+MARKER_IDS = (0, 1, 2, 3)  # top-left, top-right, bottom-right, bottom-left
+
+PX_PER_PT = 2.0  # the straightened frame: 144 dpi, a 3 mm bubble is 17 px across its radius
+
+# Where the QR may be when the layout is not yet known: between the two top markers.
+QR_SEARCH = (70.0, 8.0, 525.0, 128.0)  # x0, y0, x1, y1 in points
+
+# Bubble measurement (fractions of the bubble radius r).
+INNER = 0.62  # inner disc read for ink; the 1 pt outline sits at r +- 0.5 pt
+RING = (1.35, 1.95)  # paper level ring just outside the bubble
+PAPER_PERCENTILE = 0.80  # marks or labels crossing the ring are darker than paper: take a high one
+
+# Thresholds on darkness (0 = paper, 1 = black ink over the whole inner disc), calibrated on
+# synthetic pages (bench/paper_scan.py --calibrate): an empty bubble reads 0.00-0.04 even on
+# blurred, noisy, shadowed phone photos; a pen tick or cross through the disc 0.25-0.5, a fill
+# 0.8-0.95; light pencil ticks and crosses 0.10-0.30. LOW sits well above the empty tail, HIGH
+# well below the pen tick's lower tail, so pen marks are decided and pencil at worst held.
+LOW = 0.085
+HIGH = 0.20
+
+MAX_PAGES_PER_FILE = 2000  # a file with more pages is refused as a whole (documented limit)
+MAX_PIXELS_PER_PAGE = 80_000_000  # ~A3 at 600 dpi; larger images are decompression bombs
+DEFAULT_PDF_DPI = 150  # enough for reading (PX_PER_PT = 2 is 144 dpi), fast to render
+
+SINGLE_KINDS = frozenset({"single", "yes_no", "scale", "segment", "age_band", "district", "community",
+                          "occupation"})
+MULTIPLE_KINDS = frozenset({"multiple"})
+TEXT_KINDS = frozenset({"short_text", "long_text", "number", "text"})
+
+_QR_RE = re.compile(r"^CL1\|([0-9a-f]{8})\|([0-9]{1,12})\|([0-9]{1,9})\|([0-9]{1,18})\|([0-9]{1,4})$")
+
+
+def gettext_noop(s: str) -> str:
+    """Marks a sentence for translation without Django (makemessages knows this name)."""
+    return s
+
+
+class Reason(str):
+    """An English sentence that keeps its template and parameters for translation."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params) -> Reason:
+        obj = super().__new__(cls, template % params if params else template)
+        obj.template = template
+        obj.params = params
+        return obj
+
+
+class ScanFileError(Exception):
+    """A file refused as a whole: empty, not an image, corrupt or encrypted PDF, too many pages."""
+
+    def __init__(self, template: str, **params):
+        self.reason = Reason(template, **params)
+        super().__init__(str(self.reason))
+
+
+@dataclass(frozen=True)
+class QrPayload:
+    site: str
+    survey: int
+    version: int
+    serial: int
+    page: int
+
+    def text(self) -> str:
+        return f"CL1|{self.site}|{self.survey}|{self.version}|{self.serial}|{self.page}"
+
+
+def parse_qr(text: str | None) -> QrPayload | None:
+    """The payload of a CityLab page's QR code, or None for anything else."""
+    match = _QR_RE.match((text or "").strip())
+    if not match:
+        return None
+    site, survey, version, serial, page = match.groups()
+    if int(page) < 1:
+        return None
+    return QrPayload(site, int(survey), int(version), int(serial), int(page))
+
+
+@dataclass
+class Hold:
+    question_key: str
+    kind: str  # "choice" | "text"
+    reason: Reason
+    crop: np.ndarray  # uint8 grey, from the straightened page
+    machine_read: dict  # {"darkness": {value: float}, "guess": [values]} (+ "ink" for text)
+
+
+@dataclass
+class PageResult:
+    payload: QrPayload | None
+    status: str  # "ok" | "review" | "unreadable"
+    reason: Reason
+    answers: dict[str, list] = field(default_factory=dict)
+    holds: list[Hold] = field(default_factory=list)
+    straightened: np.ndarray | None = None  # PX_PER_PT px per point, the layout's frame
+    markers_found: int = 0
+    upside_down: bool = False
+    darkness: dict[str, dict[str, float]] = field(default_factory=dict)  # question -> value -> darkness
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry
+
+
+def marker_corners(page_w: float = PAGE_W, page_h: float = PAGE_H) -> dict[int, np.ndarray]:
+    """Each marker's four corners in page points, in ArUco's order (TL, TR, BR, BL of the marker)."""
+    m, s = MARKER_MARGIN, MARKER_SIZE
+    origins = {0: (m, m), 1: (page_w - m - s, m), 2: (page_w - m - s, page_h - m - s), 3: (m, page_h - m - s)}
+    return {i: np.array([[x, y], [x + s, y], [x + s, y + s], [x, y + s]], np.float32)
+            for i, (x, y) in origins.items()}
+
+
+def _layout_markers(layout: dict, page: dict) -> dict[int, np.ndarray] | None:
+    entries = page.get("markers") or layout.get("markers")
+    if not entries:
+        return None
+    if isinstance(entries, list) and entries and isinstance(entries[0], list):
+        entries = entries[0]  # a list per page: every page has the same geometry
+    try:
+        return {int(e["id"]): np.asarray(e["corners"], np.float32).reshape(4, 2) for e in entries}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _detector(small_markers: bool = False) -> cv2.aruco.ArucoDetector:
+    params = cv2.aruco.DetectorParameters()
+    # Markers are 14 mm: at the detection scale (~1.2 px/pt) about 48 px across. Photos bring
+    # uneven light, so a range of adaptive threshold windows; no sub-pixel refinement here
+    # (it is done afterwards on the finer working image).
+    params.adaptiveThreshWinSizeMin = 5
+    params.adaptiveThreshWinSizeMax = 35
+    params.adaptiveThreshWinSizeStep = 10
+    params.minMarkerPerimeterRate = 0.02 if small_markers else 0.06
+    params.maxMarkerPerimeterRate = 1.0
+    params.polygonalApproxAccuracyRate = 0.05
+    params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_NONE
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
+    return cv2.aruco.ArucoDetector(dictionary, params)
+
+
+def find_markers(work: np.ndarray) -> dict[int, np.ndarray]:
+    """The corner markers (ids 0-3) found in `work`, as 4x2 float32 corners in its pixels."""
+    h, w = work.shape
+    detect_side = 1100
+    scale = min(1.0, detect_side / max(h, w))
+    small = cv2.resize(work, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else work
+    found = _detect(small, _detector())
+    if len(found) < 4:
+        # Second chance: contrast evened out (shadows, grey paper), smaller markers allowed.
+        clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(small)
+        for mid, corners in _detect(clahe, _detector(small_markers=True)).items():
+            found.setdefault(mid, corners)
+    if len(found) < 4 and scale < 1:
+        for mid, corners in _detect(work, _detector(small_markers=True), scale=1.0).items():
+            found.setdefault(mid, corners * scale)
+    if not found:
+        return {}
+    out = {}
+    win = max(2, int(round(0.5 / scale)) + 1)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.05)
+    pts = np.concatenate([c for c in found.values()]).astype(np.float32) / scale
+    pts = cv2.cornerSubPix(work, pts.reshape(-1, 1, 2), (win, win), (-1, -1), criteria).reshape(-1, 4, 2)
+    for i, mid in enumerate(found):
+        out[mid] = pts[i]
+    return out
+
+
+def _detect(img: np.ndarray, detector: cv2.aruco.ArucoDetector, scale: float = 1.0) -> dict[int, np.ndarray]:
+    corners, ids, _ = detector.detectMarkers(img)
+    found: dict[int, np.ndarray] = {}
+    if ids is None:
+        return found
+    for c, mid in zip(corners, ids.ravel(), strict=True):
+        mid = int(mid)
+        if mid not in MARKER_IDS:
+            continue
+        c = c.reshape(4, 2).astype(np.float32)
+        # Keep the largest if an id shows twice (a marker printed elsewhere on the page).
+        if mid not in found or cv2.arcLength(c, True) > cv2.arcLength(found[mid], True):
+            found[mid] = c
+    return found
+
+
+def _fit(found: dict[int, np.ndarray], page_markers: dict[int, np.ndarray]) -> tuple[np.ndarray | None, float]:
+    """Homography image -> straightened frame, and the inliers' RMS error in frame pixels."""
+    ids = [i for i in found if i in page_markers]
+    src = np.concatenate([found[i] for i in ids]).astype(np.float32)
+    dst = np.concatenate([page_markers[i] for i in ids]).astype(np.float32) * PX_PER_PT
+    H, mask = cv2.findHomography(src, dst, cv2.RANSAC, 4.0)
+    if H is None:
+        return None, float("inf")
+    inl = mask.ravel().astype(bool)
+    if inl.sum() < 8:
+        return None, float("inf")
+    proj = cv2.perspectiveTransform(src[inl].reshape(-1, 1, 2), H).reshape(-1, 2)
+    rms = float(np.sqrt(np.mean(np.sum((proj - dst[inl]) ** 2, axis=1))))
+    return H, rms
+
+
+# ---------------------------------------------------------------------------------------------
+# QR
+
+
+def _decode(img: np.ndarray) -> QrPayload | None:
+    try:
+        text, _pts, _ = cv2.QRCodeDetector().detectAndDecode(img)
+    except cv2.error:
+        return None
+    return parse_qr(text)
+
+
+def find_qr(straightened: np.ndarray | None, gray: np.ndarray) -> QrPayload | None:
+    """Decode the page's QR: first the strip between the top markers of the straightened page,
+    then that strip binarised and upsampled, then the whole image and the image turned 180°."""
+    if straightened is not None:
+        x0, y0, x1, y1 = (int(v * PX_PER_PT) for v in QR_SEARCH)
+        strip = straightened[y0:y1, x0:x1]
+        payload = _decode(strip)
+        if payload:
+            return payload
+        big = cv2.resize(strip, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        _, binary = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        payload = _decode(binary)
+        if payload:
+            return payload
+    h, w = gray.shape
+    scale = min(1.0, 2000 / max(h, w))
+    img = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    return _decode(img) or _decode(cv2.rotate(img, cv2.ROTATE_180))
+
+
+# ---------------------------------------------------------------------------------------------
+# Bubbles
+
+
+@lru_cache(maxsize=64)
+def _offsets(r_px: float, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat index offsets of the inner disc and the paper ring for a bubble of radius r_px."""
+    reach = int(np.ceil(RING[1] * r_px)) + 1
+    dy, dx = np.mgrid[-reach:reach + 1, -reach:reach + 1]
+    d = np.hypot(dx, dy)
+    inner = d <= INNER * r_px
+    ring = (d >= RING[0] * r_px) & (d <= RING[1] * r_px)
+    flat = dy * width + dx
+    inner_off, ring_off = flat[inner].astype(np.int64), flat[ring].astype(np.int64)
+    inner_off.setflags(write=False)
+    ring_off.setflags(write=False)
+    return inner_off, ring_off
+
+
+def bubble_darkness(straightened: np.ndarray, bubbles: list[dict]) -> np.ndarray:
+    """Darkness of each bubble (0 paper .. 1 black) on the straightened page, vectorised:
+    index arrays per bubble size, one gather, means and a partial sort along rows."""
+    h, w = straightened.shape
+    flat = straightened.ravel()
+    out = np.zeros(len(bubbles), np.float32)
+    by_r: dict[float, list[int]] = {}
+    for i, b in enumerate(bubbles):
+        by_r.setdefault(round(float(b["r"]) * PX_PER_PT, 1), []).append(i)
+    for r_px, rows in by_r.items():
+        inner_off, ring_off = _offsets(r_px, w)
+        reach = int(np.ceil(RING[1] * r_px)) + 1
+        cx = np.array([round(float(bubbles[i]["x"]) * PX_PER_PT) for i in rows], np.int64)
+        cy = np.array([round(float(bubbles[i]["y"]) * PX_PER_PT) for i in rows], np.int64)
+        cx = np.clip(cx, reach, w - reach - 1)
+        cy = np.clip(cy, reach, h - reach - 1)
+        centre = (cy * w + cx)[:, None]
+        ink = flat[centre + inner_off[None, :]].mean(axis=1, dtype=np.float32)
+        ring = flat[centre + ring_off[None, :]]
+        k = int(PAPER_PERCENTILE * (ring.shape[1] - 1))
+        paper = np.partition(ring, k, axis=1)[:, k].astype(np.float32)
+        out[rows] = np.clip((paper - ink) / np.maximum(paper, 40.0), 0.0, 1.0)
+    return out
+
+
+def ink_share(crop: np.ndarray) -> float:
+    """Share of a writing box's inside that is clearly darker than its paper (0 = blank)."""
+    if crop.size == 0:
+        return 0.0
+    h, w = crop.shape
+    inside = crop[h // 8: h - h // 8, w // 20: w - w // 20]
+    if inside.size == 0:
+        return 0.0
+    paper = float(np.percentile(inside, 90))
+    return float(np.mean(inside < paper * 0.6))
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def _unreadable(template: str, payload: QrPayload | None = None, straightened=None, markers: int = 0,
+                **params) -> PageResult:
+    return PageResult(payload, "unreadable", Reason(template, **params), straightened=straightened,
+                      markers_found=markers)
+
+
+def _crop(img: np.ndarray, x: float, y: float, w: float, h: float, margin: float = 6.0) -> np.ndarray:
+    H, W = img.shape
+    x0 = max(0, int((x - margin) * PX_PER_PT))
+    y0 = max(0, int((y - margin) * PX_PER_PT))
+    x1 = min(W, int(np.ceil((x + w + margin) * PX_PER_PT)))
+    y1 = min(H, int(np.ceil((y + h + margin) * PX_PER_PT)))
+    return np.ascontiguousarray(img[y0:y1, x0:x1])
+
+
+def _working_image(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Reduce very large inputs early (about 2.5 px per point is all the reading needs)."""
+    if gray.ndim == 3:
+        gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
+    if gray.dtype != np.uint8:
+        gray = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    h, w = gray.shape
+    # The page's long side is 842 pt; a page that fills the image gives this many px per point.
+    ppt = max(h, w) / PAGE_H
+    factor = int(ppt // 2.5)
+    if factor >= 2:
+        return cv2.resize(gray, (w // factor, h // factor), interpolation=cv2.INTER_AREA), 1.0 / factor
+    return gray, 1.0
+
+
+def read_page(gray: np.ndarray, layout_for: Callable[[QrPayload], dict | None], *,
+              site: str | None = None) -> PageResult:
+    """Read one page. `layout_for(payload)` returns the stored layout JSON for the page's survey
+    version, or None when it is not known here; `site`, when given, is this installation's site
+    code (a page carrying another one is refused as another city's). Never raises on a bad image."""
+    if gray is None or gray.size == 0 or gray.ndim not in (2, 3) or min(gray.shape[:2]) < 50:
+        return _unreadable(gettext_noop("the image is empty or too small to be a page"))
+    work, scale = _working_image(gray)
+    found = find_markers(work)
+    if len(found) < 3:
+        payload = find_qr(None, work)
+        return _unreadable(gettext_noop("too few corner markers (found %(found)d of 4)"), payload,
+                           markers=len(found), found=len(found))
+    H, rms = _fit(found, marker_corners())
+    if H is None or rms > 6.0:
+        payload = find_qr(None, work)
+        return _unreadable(gettext_noop("the corner markers do not line up with a page"), payload,
+                           markers=len(found))
+    size = (int(round(PAGE_W * PX_PER_PT)), int(round(PAGE_H * PX_PER_PT)))
+    straightened = cv2.warpPerspective(work, H, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # Upside down: marker 0 (top left of the page) appears in the image's lower half.
+    upside_down = bool(0 in found and 2 in found and found[0][:, 1].mean() > found[2][:, 1].mean())
+    if not upside_down and 1 in found and 3 in found:
+        upside_down = bool(found[1][:, 1].mean() > found[3][:, 1].mean())
+
+    payload = find_qr(straightened, work)
+    if payload is None:
+        return _unreadable(gettext_noop("the page's code (QR) cannot be read"), None, straightened, len(found))
+    if site is not None and payload.site != site:
+        return _unreadable(gettext_noop("a page from another city's survey"), payload, straightened, len(found))
+    layout = layout_for(payload)
+    if layout is None:
+        return _unreadable(gettext_noop("survey %(survey)s version %(version)s is not known here"), payload,
+                           straightened, len(found), survey=payload.survey, version=payload.version)
+    if layout.get("site") and layout["site"] != payload.site:
+        return _unreadable(gettext_noop("a page from another city's survey"), payload, straightened, len(found))
+    page = next((p for p in layout.get("pages", []) if int(p.get("page", 0)) == payload.page), None)
+    if page is None:
+        return _unreadable(gettext_noop("the survey has no page %(page)d"), payload, straightened, len(found),
+                           page=payload.page)
+    printed = _layout_markers(layout, page)
+    if printed and any(not np.allclose(printed.get(i, c), c, atol=0.5) for i, c in marker_corners().items()):
+        H2, rms2 = _fit(found, printed)
+        if H2 is None or rms2 > 6.0:
+            return _unreadable(gettext_noop("the corner markers do not line up with a page"), payload,
+                               straightened, len(found))
+        straightened = cv2.warpPerspective(work, H2, size, flags=cv2.INTER_LINEAR,
+                                           borderMode=cv2.BORDER_REPLICATE)
+    result = decide_page(straightened, layout, page)
+    result.payload = payload
+    result.markers_found = len(found)
+    result.upside_down = upside_down
+    return result
+
+
+def _questions_on_page(layout: dict, page: dict) -> list[dict]:
+    number = int(page.get("page", 0))
+    questions = [q for q in (page.get("questions") or layout.get("questions") or [])
+                 if int(q.get("page", number)) == number]
+    known = {q["key"] for q in questions}
+    for b in page.get("bubbles", []):
+        if b["question"] not in known:  # no region given: the bubbles' bounding box, one-answer rules
+            known.add(b["question"])
+            questions.append({"key": b["question"], "kind": "single", "page": number})
+    return questions
+
+
+def decide_page(straightened: np.ndarray, layout: dict, page: dict) -> PageResult:
+    """Answers and holds for one straightened page of a known layout."""
+    bubbles = page.get("bubbles", [])
+    darkness = bubble_darkness(straightened, bubbles) if bubbles else np.zeros(0, np.float32)
+    per_q: dict[str, list[tuple[object, float, dict]]] = {}
+    for b, d in zip(bubbles, darkness, strict=True):
+        per_q.setdefault(b["question"], []).append((b["value"], float(d), b))
+    boxes = {bx["question"]: bx for bx in (page.get("boxes") or layout.get("boxes") or [])}
+
+    answers: dict[str, list] = {}
+    holds: list[Hold] = []
+    dark_out: dict[str, dict[str, float]] = {}
+    for q in _questions_on_page(layout, page):
+        key, kind = q["key"], q.get("kind", "single")
+        if kind in TEXT_KINDS:
+            box = boxes.get(key) or q
+            if not all(k in box for k in ("x", "y", "w", "h")):
+                continue
+            crop = _crop(straightened, box["x"], box["y"], box["w"], box["h"], margin=4.0)
+            holds.append(Hold(key, "text", Reason(gettext_noop("writing to type")), crop,
+                              {"darkness": {}, "guess": [], "ink": round(ink_share(crop), 4)}))
+            continue
+        rows = per_q.get(key)
+        if not rows:
+            continue
+        values = {str(v): round(d, 3) for v, d, _ in rows}
+        dark_out[key] = values
+        marked = [v for v, d, _ in rows if d >= HIGH]
+        doubtful = [v for v, d, _ in rows if LOW < d < HIGH]
+        reason = None
+        if doubtful:
+            reason = Reason(gettext_noop("unsure mark"))
+        elif kind not in MULTIPLE_KINDS and len(marked) >= 2:
+            reason = Reason(gettext_noop("two marks"))
+        if reason is None:
+            answers[key] = marked
+            continue
+        if all(k in q for k in ("x", "y", "w", "h")):
+            crop = _crop(straightened, q["x"], q["y"], q["w"], q["h"])
+        else:
+            xs = [float(b["x"]) for _, _, b in rows]
+            ys = [float(b["y"]) for _, _, b in rows]
+            r = max(float(b["r"]) for _, _, b in rows)
+            crop = _crop(straightened, min(xs) - r, min(ys) - r, max(xs) - min(xs) + 2 * r + 160,
+                         max(ys) - min(ys) + 2 * r, margin=10.0)
+        guess = [v for v, d, _ in rows if d >= (LOW + HIGH) / 2]
+        holds.append(Hold(key, "choice", reason, crop, {"darkness": values, "guess": guess}))
+
+    if holds:
+        choice = [h.question_key for h in holds if h.kind == "choice"]
+        if choice:
+            status_reason = Reason(gettext_noop("%(count)d question(s) need a clerk: %(keys)s"),
+                                   count=len(choice), keys=", ".join(choice))
+        else:
+            status_reason = Reason(gettext_noop("writing to type"))
+        status = "review"
+    else:
+        status, status_reason = "ok", Reason(gettext_noop("read"))
+    return PageResult(None, status, status_reason, answers, holds, straightened, darkness=dark_out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files: stream pages one at a time
+
+
+def _source_bytes_or_path(src: str | os.PathLike | bytes) -> str | bytes:
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        if len(src) == 0:
+            raise ScanFileError(gettext_noop("the file is empty"))
+        return bytes(src)
+    path = Path(src)
+    try:
+        if path.stat().st_size == 0:
+            raise ScanFileError(gettext_noop("the file is empty"))
+    except OSError:
+        raise ScanFileError(gettext_noop("the file cannot be opened")) from None
+    return str(path)
+
+
+def iter_pdf_pages(src: str | os.PathLike | bytes, dpi: int = DEFAULT_PDF_DPI) -> Iterator[np.ndarray]:
+    """Each page of a PDF rendered to a grey uint8 array, one at a time (the previous page's
+    bitmap is released before the next is drawn). Raises ScanFileError before the first page for
+    an empty, corrupt or encrypted PDF or one with more than MAX_PAGES_PER_FILE pages."""
+    import pypdfium2 as pdfium
+
+    data = _source_bytes_or_path(src)
+    if isinstance(data, bytes) and not data.lstrip()[:5].startswith(b"%PDF"):
+        raise ScanFileError(gettext_noop("the file is not a PDF"))
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower() or "security" in str(error).lower():
+            raise ScanFileError(gettext_noop("the PDF is encrypted (password protected); save it without a "
+                                             "password and upload it again")) from None
+        raise ScanFileError(gettext_noop("the PDF is damaged and cannot be read")) from None
+    try:
+        count = len(pdf)
+        if count == 0:
+            raise ScanFileError(gettext_noop("the PDF has no pages"))
+        if count > MAX_PAGES_PER_FILE:
+            raise ScanFileError(gettext_noop("the PDF has %(count)d pages; at most %(limit)d pages per file "
+                                             "are read, split it into smaller files"),
+                                count=count, limit=MAX_PAGES_PER_FILE)
+        for index in range(count):
+            page = pdf[index]
+            try:
+                w, h = page.get_size()
+                scale = dpi / 72.0
+                if w * h * scale * scale > MAX_PIXELS_PER_PAGE:  # an absurd page size: draw it smaller
+                    scale = float(np.sqrt(MAX_PIXELS_PER_PAGE / max(w * h, 1.0)))
+                bitmap = page.render(scale=scale, grayscale=True)
+                try:
+                    array = bitmap.to_numpy()
+                    array = np.array(array[:, :, 0] if array.ndim == 3 else array, copy=True)
+                finally:
+                    bitmap.close()
+            except pdfium.PdfiumError:
+                raise ScanFileError(gettext_noop("page %(page)d of the PDF is damaged"), page=index + 1) from None
+            finally:
+                page.close()
+            yield array
+    finally:
+        pdf.close()
+
+
+def pdf_page_count(src: str | os.PathLike | bytes) -> int:
+    """Number of pages, with the same refusals as iter_pdf_pages (for a progress bar's total)."""
+    import pypdfium2 as pdfium
+
+    data = _source_bytes_or_path(src)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower() or "security" in str(error).lower():
+            raise ScanFileError(gettext_noop("the PDF is encrypted (password protected); save it without a "
+                                             "password and upload it again")) from None
+        raise ScanFileError(gettext_noop("the PDF is damaged and cannot be read")) from None
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+IMAGE_FORMATS = frozenset({"PNG", "JPEG", "MPO", "TIFF"})
+
+
+def iter_image_pages(src: str | os.PathLike | bytes, max_side: int = 2400) -> Iterator[np.ndarray]:
+    """Each frame of a PNG, JPEG or (multi-page) TIFF as a grey uint8 array, one at a time.
+
+    Refuses (ScanFileError) an empty file, a file that is not one of these images, more than
+    MAX_PAGES_PER_FILE frames, or a frame above MAX_PIXELS_PER_PAGE pixels (checked from the
+    header before any pixel is decoded: a decompression bomb never gets decoded). JPEGs larger
+    than `max_side` are decoded reduced (DCT scaling), which is what makes decoding cheap."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    data = _source_bytes_or_path(src)
+    fp = io.BytesIO(data) if isinstance(data, bytes) else data
+    try:
+        with Image.open(fp) as image:
+            if image.format not in IMAGE_FORMATS:
+                raise ScanFileError(gettext_noop("the file is not a PDF, TIFF, PNG or JPEG image"))
+            frames = getattr(image, "n_frames", 1)
+            if frames > MAX_PAGES_PER_FILE:
+                raise ScanFileError(gettext_noop("the image has %(count)d pages; at most %(limit)d pages per "
+                                                 "file are read, split it into smaller files"),
+                                    count=frames, limit=MAX_PAGES_PER_FILE)
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                w, h = frame.size
+                if w * h > MAX_PIXELS_PER_PAGE:
+                    raise ScanFileError(gettext_noop("page %(page)d is %(w)d x %(h)d pixels, too large to be a "
+                                                     "scanned page"), page=index + 1, w=w, h=h)
+                if frame.format == "JPEG" and max(w, h) > max_side:
+                    frame.draft("L", (w * max_side // max(w, h), h * max_side // max(w, h)))
+                try:
+                    grey = frame.convert("L")
+                except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+                    raise ScanFileError(gettext_noop("page %(page)d of the image is damaged"),
+                                        page=index + 1) from None
+                yield np.asarray(grey)
+    except UnidentifiedImageError:
+        raise ScanFileError(gettext_noop("the file is not a PDF, TIFF, PNG or JPEG image")) from None
+    except Image.DecompressionBombError:
+        raise ScanFileError(gettext_noop("the image is too large to be a scanned page")) from None
+    except (OSError, SyntaxError) as error:
+        if isinstance(error, ScanFileError):
+            raise
+        raise ScanFileError(gettext_noop("the image is damaged and cannot be read")) from None
+
+
+def iter_file_pages(src: str | os.PathLike | bytes, dpi: int = DEFAULT_PDF_DPI) -> Iterator[np.ndarray]:
+    """Pages of any accepted file, told apart by their first bytes, not by their name."""
+    data = _source_bytes_or_path(src)
+    if isinstance(data, str):
+        with open(data, "rb") as fh:
+            head = fh.read(1024)
+    else:
+        head = data[:1024]
+    if b"%PDF" in head[:1024]:
+        return iter_pdf_pages(src, dpi)
+    return iter_image_pages(src)
+
+
+def answers_json(results: Iterable[PageResult]) -> list[dict]:
+    """Plain data for a page list (what `scan --json` prints per page, without source/index)."""
+    rows = []
+    for r in results:
+        rows.append({"sheet": r.payload.serial if r.payload else None, "page": r.payload.page if r.payload else None,
+                     "status": r.status, "answers": r.answers,
+                     "review": [h.question_key for h in r.holds], "reason": str(r.reason)})
+    return rows

@@ -1,0 +1,253 @@
+"""Make test pages for the mark reader (pure: numpy, OpenCV, pypdfium2; no Django).
+
+A page comes either from the printed PDF (`render_pdf_page`, pypdfium2 at a dpi) or, without a
+PDF, is drawn from a layout JSON with OpenCV (`draw_page`, same geometry: markers, QR, bubble
+outlines, writing boxes, some label text near the bubbles to tempt the reader). Then
+`draw_mark` puts a respondent's mark in a bubble (fill, tick, cross, light pencil, ...), and
+`degrade` turns the clean page into a scan or a phone photo. Everything random is drawn from a
+numpy Generator the caller seeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from surveys.paper.marks import MARKER_SIZE, PAGE_H, PAGE_W, QrPayload, marker_corners
+
+MARK_KINDS = ("fill", "tick", "cross", "pencil_fill", "pencil_tick", "pencil_cross", "scribble")
+
+
+def demo_layout(*, survey: int = 7, version: int = 1, site: str = "0badc0de", serials=(1001,),
+                pages: int = 2) -> dict:
+    """A layout JSON in the shape of the shared contract, with every question kind, for tests
+    before (or without) the real layout function."""
+    r = 8.5
+    layout = {"page_size_pt": [PAGE_W, PAGE_H], "sheets": list(serials), "pages": [], "site": site,
+              "survey": survey, "version": version, "questions": [], "boxes": [],
+              "markers": [{"id": i, "corners": c.tolist()} for i, c in marker_corners().items()],
+              "qr": {"x": PAGE_W / 2 - 31.2, "y": 28.35, "size": 62.4}}
+    kinds = [("single", 4), ("multiple", 5), ("yes_no", 2), ("scale", 5), ("segment", 6), ("short_text", 0),
+             ("single", 3), ("number", 0), ("multiple", 4)]
+    qn = 0
+    for p in range(1, pages + 1):
+        y = 120.0
+        page = {"page": p, "bubbles": []}
+        for kind, n in kinds[(p - 1) * 5 % len(kinds):] + kinds[:(p - 1) * 5 % len(kinds)]:
+            rows = 0 if kind in ("short_text", "number") else 1 if kind == "scale" else -(-n // (2 if n > 4 else 1))
+            need = 26 + (68 if rows == 0 else rows * 26.0 + 18) + 8
+            if y + need > PAGE_H - 90:
+                break
+            qn += 1
+            key = f"q{qn}"
+            top = y
+            y += 26  # question text
+            if kind in ("short_text", "number"):
+                h = 40 if kind == "number" else 60
+                layout["boxes"].append({"question": key, "x": 72.0, "y": y, "w": 451.0 if kind != "number" else 160.0,
+                                        "h": float(h)})
+                y += h + 8
+            elif kind == "scale":
+                for i in range(n):
+                    page["bubbles"].append({"question": key, "value": i + 1, "x": 90.0 + i * 80.0, "y": y + r, "r": r})
+                y += 2 * r + 18  # labels under the scale
+            else:
+                values = ["yes", "no"] if kind == "yes_no" else [f"c{i + 1}" for i in range(n)]
+                cols = 2 if n > 4 else 1
+                for i, v in enumerate(values):
+                    col, row = (i % cols, i // cols) if cols == 2 else (0, i)
+                    page["bubbles"].append({"question": key, "value": v, "x": 90.0 + col * 230.0,
+                                            "y": y + r + row * 26.0, "r": r})
+                y += rows * 26.0
+            layout["questions"].append({"key": key, "kind": kind, "page": p, "x": 60.0, "y": top, "w": 475.0,
+                                        "h": y - top})
+            y += 8
+        layout["pages"].append(page)
+    return layout
+
+
+def _pts(xy, ppt: float) -> tuple[int, int]:
+    # OpenCV's fixed point drawing (shift=4) keeps sub-pixel geometry.
+    return int(round(xy[0] * ppt * 16)), int(round(xy[1] * ppt * 16))
+
+
+def qr_image(text: str) -> np.ndarray:
+    params = cv2.QRCodeEncoder_Params()
+    params.correction_level = cv2.QRCodeEncoder_CORRECT_LEVEL_M
+    return cv2.QRCodeEncoder.create(params).encode(text)  # 1 px per module, with a quiet zone
+
+
+def draw_page(layout: dict, payload: QrPayload, dpi: float = 150) -> np.ndarray:
+    """The printed page drawn with OpenCV from the layout (what the PDF would look like)."""
+    ppt = dpi / 72.0
+    w, h = int(round(PAGE_W * ppt)), int(round(PAGE_H * ppt))
+    img = np.full((h, w), 255, np.uint8)
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
+    for mid, corners in marker_corners().items():
+        side = int(round(MARKER_SIZE * ppt))
+        marker = cv2.aruco.generateImageMarker(dictionary, mid, side)
+        x0, y0 = int(round(corners[0][0] * ppt)), int(round(corners[0][1] * ppt))
+        img[y0:y0 + side, x0:x0 + side] = marker
+    qr = layout.get("qr") or {"x": PAGE_W / 2 - 31.2, "y": 28.35, "size": 62.4}
+    code = qr_image(payload.text())
+    side = int(round(qr["size"] * ppt))
+    code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
+    x0, y0 = int(round(qr["x"] * ppt)), int(round(qr["y"] * ppt))
+    img[y0:y0 + side, x0:x0 + side] = code
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    page = next(p for p in layout["pages"] if p["page"] == payload.page)
+    for q in layout.get("questions", []):
+        if q["page"] != payload.page:
+            continue
+        cv2.putText(img, f"{q['key']}. Question text for {q['kind']}?", (int(q["x"] * ppt), int((q["y"] + 16) * ppt)),
+                    font, 0.55 * ppt / 2.08 * 1.4, 0, max(1, int(ppt)), cv2.LINE_AA)
+    for b in page["bubbles"]:
+        cv2.circle(img, _pts((b["x"], b["y"]), ppt), int(round(b["r"] * ppt * 16)), 0, max(1, int(round(ppt))),
+                   cv2.LINE_AA, 4)
+        label = (b["x"] + b["r"] + 6, b["y"] + 5) if isinstance(b["value"], str) else (b["x"] - 5, b["y"] + b["r"] + 13)
+        cv2.putText(img, f"{b['value']}", (int(label[0] * ppt), int(label[1] * ppt)), font, 0.5 * ppt / 2.08 * 1.4, 0,
+                    max(1, int(ppt * 0.8)), cv2.LINE_AA)
+    qkeys = {q["key"] for q in layout.get("questions", []) if q["page"] == payload.page}
+    for bx in layout.get("boxes", []):
+        if bx["question"] in qkeys:
+            cv2.rectangle(img, _pts((bx["x"], bx["y"]), ppt), _pts((bx["x"] + bx["w"], bx["y"] + bx["h"]), ppt), 0,
+                          max(1, int(round(ppt))), cv2.LINE_AA, 4)
+    return img
+
+
+def render_pdf_page(pdf: bytes | str, index: int, dpi: float = 150) -> np.ndarray:
+    """Page `index` (0-based) of the printed PDF as a grey uint8 array at `dpi`."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[index]
+        bitmap = page.render(scale=dpi / 72.0, grayscale=True)
+        arr = bitmap.to_numpy()
+        out = np.array(arr[:, :, 0] if arr.ndim == 3 else arr, copy=True)
+        bitmap.close()
+        page.close()
+        return out
+    finally:
+        doc.close()
+
+
+def draw_mark(img: np.ndarray, bubble: dict, kind: str, dpi: float, rng: np.random.Generator) -> None:
+    """Draw a respondent's mark into `img` (in place) over the bubble, in page geometry."""
+    ppt = dpi / 72.0
+    r = float(bubble["r"])
+    cx = float(bubble["x"]) + rng.normal(0, 0.08 * r)
+    cy = float(bubble["y"]) + rng.normal(0, 0.08 * r)
+    pencil = kind.startswith("pencil")
+    colour = int(rng.uniform(105, 150)) if pencil else int(rng.uniform(5, 70))
+    width_pt = rng.uniform(0.6, 1.0) if pencil else rng.uniform(1.0, 2.2)
+    thick = max(1, int(round(width_pt * ppt)))
+
+    def line(p, q):
+        cv2.line(img, _pts(p, ppt), _pts(q, ppt), colour, thick, cv2.LINE_AA, 4)
+
+    if kind == "fill":
+        rr = r * rng.uniform(0.8, 1.1)
+        cv2.circle(img, _pts((cx, cy), ppt), int(rr * ppt * 16), colour, -1, cv2.LINE_AA, 4)
+    elif kind in ("scribble", "pencil_fill"):
+        # Back-and-forth strokes across the disc (how people fill with a pen or pencil).
+        n = int(rng.integers(5, 9))
+        angle = rng.uniform(-0.6, 0.6)
+        for i in range(n):
+            off = (i / (n - 1) - 0.5) * 1.5 * r
+            half = np.sqrt(max(r * r - (off / 1.1) ** 2, 0.1)) * 0.95
+            d = np.array([np.cos(angle), np.sin(angle)])
+            nvec = np.array([-d[1], d[0]])
+            c = np.array([cx, cy]) + nvec * off
+            line(c - d * half, c + d * half)
+    elif kind in ("tick", "pencil_tick"):
+        s = r * rng.uniform(0.9, 1.3)
+        a = (cx - 0.6 * s, cy - 0.05 * s + rng.normal(0, 0.1 * s))
+        b = (cx - 0.1 * s, cy + 0.6 * s)
+        c = (cx + 0.75 * s, cy - 0.85 * s + rng.normal(0, 0.1 * s))
+        line(a, b)
+        line(b, c)
+    elif kind in ("cross", "pencil_cross"):
+        s = r * rng.uniform(0.8, 1.3)
+        j = lambda: rng.normal(0, 0.08 * s)  # noqa: E731
+        line((cx - 0.75 * s + j(), cy - 0.75 * s + j()), (cx + 0.75 * s + j(), cy + 0.75 * s + j()))
+        line((cx + 0.75 * s + j(), cy - 0.75 * s + j()), (cx - 0.75 * s + j(), cy + 0.75 * s + j()))
+    elif kind == "dot":  # a stray touch of the pen: not an answer, ought to be held or ignored
+        cv2.circle(img, _pts((cx, cy), ppt), int(0.15 * r * ppt * 16), colour, -1, cv2.LINE_AA, 4)
+    else:
+        raise ValueError(f"unknown mark kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How hard a degradation is: ranges the Generator draws from."""
+
+    name: str
+    rotate: float  # max degrees either way
+    perspective: float  # max corner displacement, share of the page size
+    shift: float  # max share of the page size
+    scale: tuple[float, float]
+    blur: tuple[float, float]  # Gaussian sigma in px
+    noise: tuple[float, float]  # Gaussian noise sigma in grey levels
+    jpeg: tuple[int, int]
+    shadow: tuple[float, float]  # darkest factor of the light gradient
+    paper: tuple[int, int]  # paper grey level
+    upside_down: float  # probability
+
+
+SCAN = Profile("scan", rotate=3.0, perspective=0.0, shift=0.02, scale=(0.97, 1.03), blur=(0.3, 0.9),
+               noise=(1.0, 4.0), jpeg=(70, 95), shadow=(0.92, 1.0), paper=(232, 252), upside_down=0.15)
+PHOTO = Profile("photo", rotate=10.0, perspective=0.05, shift=0.04, scale=(0.85, 1.05), blur=(0.5, 1.6),
+                noise=(3.0, 9.0), jpeg=(50, 90), shadow=(0.5, 0.95), paper=(190, 245), upside_down=0.15)
+
+
+def degrade(img: np.ndarray, rng: np.random.Generator, profile: Profile = SCAN, *, upside_down: bool | None = None,
+            rotate: float | None = None) -> np.ndarray:
+    """A scan or photo of the clean page `img`: grey paper, rotation, shift, scale, perspective,
+    shadow gradient, blur, noise and JPEG, each drawn from `profile` with `rng`."""
+    h, w = img.shape
+    paper = rng.uniform(*profile.paper) / 255.0
+    out = img.astype(np.float32) * paper  # grey paper darkens everything a little, ink too
+    angle = rng.uniform(-profile.rotate, profile.rotate) if rotate is None else rotate
+    flip = rng.random() < profile.upside_down if upside_down is None else upside_down
+    if flip:
+        angle += 180.0
+    s = rng.uniform(*profile.scale)
+    # Border: the photo shows a darker table or scanner lid beyond the sheet.
+    pad = int(0.06 * max(h, w))
+    out = cv2.copyMakeBorder(out, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=float(rng.uniform(60, 200)))
+    H_, W_ = out.shape
+    src = np.float32([[0, 0], [W_, 0], [W_, H_], [0, H_]])
+    dst = src + rng.uniform(-profile.perspective, profile.perspective, (4, 2)).astype(np.float32) * np.float32([W_, H_])
+    P = cv2.getPerspectiveTransform(src, dst)
+    R = np.vstack([cv2.getRotationMatrix2D((W_ / 2, H_ / 2), angle, s), [0, 0, 1]])
+    T = np.array([[1, 0, rng.uniform(-1, 1) * profile.shift * W_], [0, 1, rng.uniform(-1, 1) * profile.shift * H_],
+                  [0, 0, 1]])
+    M = T @ R @ P
+    out = cv2.warpPerspective(out, M, (W_, H_), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # Shadow: light falls off linearly in a random direction.
+    low = rng.uniform(*profile.shadow)
+    theta = rng.uniform(0, 2 * np.pi)
+    yy, xx = np.mgrid[0:H_, 0:W_].astype(np.float32)
+    t = (np.cos(theta) * xx / W_ + np.sin(theta) * yy / H_)
+    t = (t - t.min()) / max(float(t.max() - t.min()), 1e-6)
+    out *= low + (1 - low) * t
+    sigma = rng.uniform(*profile.blur)
+    out = cv2.GaussianBlur(out, (0, 0), sigma)
+    out += rng.normal(0, rng.uniform(*profile.noise), out.shape).astype(np.float32)
+    out = np.clip(out, 0, 255).astype(np.uint8)
+    quality = int(rng.integers(profile.jpeg[0], profile.jpeg[1] + 1))
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def layout_lookup(layouts: dict[tuple[str, int, int], dict]):
+    """A `layout_for` for read_page over {(site, survey, version): layout}."""
+
+    def layout_for(payload: QrPayload) -> dict | None:
+        return layouts.get((payload.site, payload.survey, payload.version))
+
+    return layout_for
