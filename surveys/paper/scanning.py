@@ -1,0 +1,606 @@
+"""Scanned paper forms, from upload to Response.
+
+Two workflows, both used by the web pages, the background task and the `scan` command:
+
+- `accept_upload`: store the files of one batch and count their pages; a file that cannot be
+  read (not an image, damaged or encrypted PDF, empty, too big, a decompression bomb) is refused
+  with a sentence that says why, and the rest of the batch goes through.
+- `process_batch`: read the stored files page by page, one page in memory at a time, and write
+  what each page says (a ScanPage, ReviewItems for what a clerk must decide). A task restarted
+  after a crash skips the pages already stored: (file, index) is unique, so a page is read once.
+
+After each page (and after each clerk's decision, see `complete_sheet`), a sheet whose pages
+are all in and that awaits no decision becomes one Response through `response_record`, with
+submission key "paper:<serial>": a sheet scanned twice is one response, however it is rescanned.
+
+The mark reading itself is pure and lives in surveys.paper.marks (`read_page`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from PIL import Image, UnidentifiedImageError
+
+from citylab.models import Team
+from surveys.messages import error_message
+from surveys.models import Channel, Kind, Response, Survey
+from surveys.paper.models import (
+    PageStatus, PrintBatch, ReviewItem, ReviewKind, ScanBatch, ScanFile, ScanPage, ScanStatus, Sheet,
+)
+from surveys.services import ResponseInvalid, SurveyRules, response_record, survey_rules
+
+# Documented limits (README, upload page). A 200 MB file is some 2,000 pages of a 300 dpi
+# black-and-white scan; a 2,000-page file takes a few minutes to read. Larger jobs are split
+# into several files, so that one bad file never holds back hours of work.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_PAGES_PER_FILE = 2000
+# An A4 page at 600 dpi is 35 million pixels; a picture claiming far more is a decompression
+# bomb (a few kilobytes that would expand to gigabytes), not a scan.
+MAX_PIXELS = 60_000_000
+# PDF pages are rendered at this resolution for reading: enough for 5 mm bubbles.
+RENDER_DPI = 200
+
+PDF, TIFF, PNG, JPEG = "pdf", "tiff", "png", "jpeg"
+
+
+def sniff(head: bytes) -> str | None:
+    """The file's kind from its first bytes: names and browsers' content types can lie."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return TIFF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    return None
+
+
+class FileRefused(Exception):
+    """The whole file cannot be read; the sentence says why and what to do."""
+
+
+def _pdf_document(source):
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(source)
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower():
+            raise FileRefused(_("The PDF is protected with a password. Save it again without a password and upload it again.")) from None
+        raise FileRefused(_("The PDF is damaged and cannot be opened. Scan the pages again or export the PDF again.")) from None
+
+
+def _too_many_pages(count: int) -> FileRefused:
+    return FileRefused(
+        _("The file has %(count)s pages; at most %(limit)s pages per file can be read. Split it into smaller files.")
+        % {"count": f"{count:,}", "limit": f"{MAX_PAGES_PER_FILE:,}"}
+    )
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise FileRefused(
+            _("The picture is %(width)s × %(height)s pixels, far larger than a scanned page (at most %(limit)s million pixels). Scan the page at 150 to 300 dpi.")
+            % {"width": f"{width:,}", "height": f"{height:,}", "limit": MAX_PIXELS // 1_000_000}
+        )
+
+
+def _open_image(source) -> Image.Image:
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise FileRefused(
+            _("The picture is far larger than a scanned page (at most %(limit)s million pixels). Scan the page at 150 to 300 dpi.")
+            % {"limit": MAX_PIXELS // 1_000_000}
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise FileRefused(_("The picture is damaged and cannot be opened. Scan the page again.")) from None
+    _check_pixels(*image.size)
+    return image
+
+
+def count_pages(source: BinaryIO, kind: str) -> int:
+    """Open the file as `kind` and count its pages, refusing what cannot be read as a whole."""
+    if kind == PDF:
+        document = _pdf_document(source)
+        try:
+            count = len(document)
+        finally:
+            document.close()
+        if count == 0:
+            raise FileRefused(_("The PDF has no pages."))
+        if count > MAX_PAGES_PER_FILE:
+            raise _too_many_pages(count)
+        return count
+    image = _open_image(source)
+    count = getattr(image, "n_frames", 1)
+    if count > MAX_PAGES_PER_FILE:
+        raise _too_many_pages(count)
+    for frame in range(count):
+        try:
+            image.seek(frame)
+        except (EOFError, OSError):
+            raise FileRefused(_("The picture is damaged and cannot be opened. Scan the page again.")) from None
+        _check_pixels(*image.size)
+    if kind in (PNG, JPEG):
+        try:
+            image.verify()  # checks the data, not only the header, without decoding it all
+        except Exception:  # Pillow raises many kinds here; all mean the same to a clerk
+            raise FileRefused(_("The picture is damaged and cannot be opened. Scan the page again.")) from None
+    return count
+
+
+def check_file(name: str, size: int, source: BinaryIO) -> tuple[str, int]:
+    """(kind, pages) of an upload, or FileRefused with the reason."""
+    if size == 0:
+        raise FileRefused(_("The file is empty (0 bytes). Upload the file again."))
+    if size > MAX_FILE_BYTES:
+        raise FileRefused(
+            _("The file is %(size)s MB; at most %(limit)s MB per file can be uploaded. Split it into smaller files.")
+            % {"size": f"{size / 1024 / 1024:,.0f}", "limit": MAX_FILE_BYTES // 1024 // 1024}
+        )
+    source.seek(0)
+    kind = sniff(source.read(8))
+    source.seek(0)
+    if kind is None:
+        raise FileRefused(_("This is not a scan: upload PDF, TIFF, PNG or JPEG files."))
+    try:
+        return kind, count_pages(source, kind)
+    finally:
+        source.seek(0)
+
+
+@dataclass
+class UploadOutcome:
+    batch: ScanBatch
+    accepted: list[ScanFile] = field(default_factory=list)
+    refused: list[ScanFile] = field(default_factory=list)
+
+
+def accept_upload(*, team: Team, user, files: Iterable[File]) -> UploadOutcome:
+    """Create a scan batch from uploaded (or, for the command, opened) files.
+
+    Refused files are kept as a row with the reason and no content, so the batch page lists
+    them; the others are stored and counted. Nothing is read yet: that is the task's work.
+    """
+    batch = ScanBatch.objects.create(team=team, uploaded_by=user if getattr(user, "is_authenticated", False) else None)
+    outcome = UploadOutcome(batch)
+    for upload in files:
+        name = (getattr(upload, "name", "") or "scan").rsplit("/", 1)[-1][:255]
+        try:
+            pages = check_file(name, upload.size, upload)[1]
+        except FileRefused as refused:
+            outcome.refused.append(ScanFile.objects.create(batch=batch, name=name, problem=str(refused)))
+            continue
+        scan_file = ScanFile(batch=batch, name=name, pages=pages)
+        scan_file.upload.save(name, upload, save=False)
+        scan_file.save()
+        outcome.accepted.append(scan_file)
+    batch.pages_total = sum(f.pages for f in outcome.accepted)
+    if not outcome.accepted:
+        batch.status = ScanStatus.DONE
+        batch.message = _("No file could be read.")
+    batch.save(update_fields=["pages_total", "status", "message"])
+    return outcome
+
+
+# --- Reading pages ----------------------------------------------------------------------------
+
+
+def iter_pages(scan_file: ScanFile, skip: set[int] = frozenset()) -> Iterator[tuple[int, np.ndarray | Exception]]:
+    """(1-based index, grayscale page) for each page of a stored file, one at a time.
+
+    A page that cannot be decoded comes as its exception, so that one bad page of a TIFF does
+    not stop the others. Pages in `skip` (already stored) are not decoded at all.
+    """
+    with scan_file.upload.open("rb") as source:
+        kind = sniff(source.read(8))
+        source.seek(0)
+        if kind == PDF:
+            document = _pdf_document(source)
+            try:
+                for index in range(1, len(document) + 1):
+                    if index in skip:
+                        continue
+                    try:
+                        yield index, _render_pdf_page(document[index - 1])
+                    except FileRefused as error:
+                        yield index, error
+                    except Exception as error:  # pdfium errors have no common base
+                        yield index, error
+            finally:
+                document.close()
+            return
+        image = _open_image(source)
+        for index in range(1, getattr(image, "n_frames", 1) + 1):
+            if index in skip:
+                continue
+            try:
+                image.seek(index - 1)
+                _check_pixels(*image.size)
+                yield index, np.asarray(image.convert("L"))
+            except Exception as error:  # a truncated frame: report it for this page only
+                yield index, error
+
+
+def _render_pdf_page(page) -> np.ndarray:
+    width, height = page.get_size()
+    scale = RENDER_DPI / 72
+    _check_pixels(int(width * scale), int(height * scale))
+    bitmap = page.render(scale=scale, grayscale=True)
+    gray = bitmap.to_numpy()
+    if gray.ndim == 3:
+        gray = gray[..., 0]
+    return np.ascontiguousarray(gray)
+
+
+def site_code() -> str:
+    try:
+        from surveys.paper.layout import site_code as layout_site_code
+    except ImportError:  # the contract's formula, until the layout module is installed
+        return hashlib.sha256((settings.SECRET_KEY + "paper").encode()).hexdigest()[:8]
+    return layout_site_code()
+
+
+class SheetLookup:
+    """`layout_for` for read_page: the layout a page was printed with, or None with the reason.
+
+    One per batch run (not module state): it caches the sheets and print batches it has seen.
+    """
+
+    def __init__(self, team: Team) -> None:
+        self.team = team
+        self.site = site_code()
+        self.problem = ""
+        self.sheet: Sheet | None = None
+        self._sheets: dict[int, Sheet | None] = {}
+
+    def __call__(self, payload) -> dict | None:
+        self.problem, self.sheet = "", None
+        if payload.site != self.site:
+            self.problem = _("Not a form printed by this CityLab: the page comes from another city's survey.")
+            return None
+        survey = Survey.objects.filter(pk=payload.survey).only("pk", "team_id").first()
+        if survey is None:
+            self.problem = _("Not a form printed by this CityLab: survey %(survey)s does not exist here.") % {
+                "survey": payload.survey
+            }
+            return None
+        if survey.team_id != self.team.pk:
+            self.problem = _("This form belongs to another team's survey. Upload it under that team.")
+            return None
+        if not PrintBatch.objects.filter(survey_id=payload.survey, survey_version=payload.version).exists():
+            self.problem = _("Survey version %(version)s is unknown: no forms of that version were printed.") % {
+                "version": payload.version
+            }
+            return None
+        if payload.serial not in self._sheets:
+            self._sheets[payload.serial] = (
+                Sheet.objects.select_related("batch__survey").filter(serial=payload.serial).first()
+            )
+        sheet = self._sheets[payload.serial]
+        if sheet is None or sheet.batch.survey_id != payload.survey or sheet.batch.survey_version != payload.version:
+            self.problem = _("Sheet %(serial)s was not printed for this survey and version.") % {"serial": payload.serial}
+            return None
+        if not 1 <= payload.page <= len(sheet.batch.layout.get("pages", [])):
+            self.problem = _("The form has no page %(page)s.") % {"page": payload.page}
+            return None
+        self.sheet = sheet
+        return sheet.batch.layout
+
+
+def _png(image: np.ndarray) -> ContentFile:
+    import cv2
+
+    ok, data = cv2.imencode(".png", image)
+    if not ok:  # pragma: no cover - OpenCV encodes any uint8 image
+        raise ValueError("PNG encoding failed")
+    return ContentFile(data.tobytes())
+
+
+def _scaled(gray: np.ndarray, longest: int = 1600) -> np.ndarray:
+    """A page that could not be read is kept small enough to look at, not at scan size."""
+    import cv2
+
+    height, width = gray.shape[:2]
+    factor = longest / max(height, width)
+    if factor >= 1:
+        return gray
+    return cv2.resize(gray, (int(width * factor), int(height * factor)), interpolation=cv2.INTER_AREA)
+
+
+@dataclass
+class PageOutcome:
+    page: ScanPage
+    response: Response | None = None  # a response this page completed
+    holds: list[str] = field(default_factory=list)
+
+
+Reader = Callable[[np.ndarray, Callable[[Any], dict | None]], Any]
+
+
+def default_reader() -> Reader:
+    from surveys.paper.marks import read_page
+
+    return read_page
+
+
+def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *, read: Reader,
+               lookup: SheetLookup, user=None) -> PageOutcome | None:
+    """Read one page and store what it says. None when the page was stored before (a resumed task)."""
+    batch = scan_file.batch
+    page = ScanPage(batch=batch, file=scan_file, index=index)
+    holds = []
+    if isinstance(gray, Exception):
+        page.status = PageStatus.UNREADABLE
+        page.reason = str(gray) if isinstance(gray, FileRefused) else _("The page could not be decoded from the file.")
+    else:
+        result = read(gray, lookup)
+        payload = getattr(result, "payload", None)
+        if payload is not None and lookup.sheet is None and lookup.problem:
+            page.status, page.reason = PageStatus.UNREADABLE, lookup.problem
+        elif result.status == "unreadable" or payload is None or lookup.sheet is None:
+            page.status = PageStatus.UNREADABLE
+            page.reason = result.reason or _("The page could not be read.")
+        else:
+            page.sheet, page.page = lookup.sheet, payload.page
+            page.answers = {key: list(values) for key, values in result.answers.items()}
+            holds = list(result.holds)
+            page.status = PageStatus.REVIEW if holds else PageStatus.OK
+            page.reason = result.reason if holds else ""
+        image = getattr(result, "straightened", None)
+        if page.status != PageStatus.OK:
+            # Kept for the clerk and for questions about the page later; pages read cleanly
+            # are not stored again, the uploaded file still holds them.
+            keep = image if image is not None and page.sheet is not None else _scaled(gray)
+            page.image.save(f"page-{scan_file.pk}-{index}.png", _png(keep), save=False)
+    if page.sheet is not None:
+        earlier = ScanPage.objects.filter(sheet=page.sheet, page=page.page).exclude(status=PageStatus.DUPLICATE).first()
+        if earlier is not None:
+            _mark_duplicate(page, earlier)
+            holds = []
+    try:
+        with transaction.atomic():
+            page.save()
+            for hold in holds:
+                item = ReviewItem(page=page, question_key=hold.question_key, kind=hold.kind, reason=hold.reason[:200],
+                                  machine_read=_plain(hold.machine_read))
+                item.crop.save(f"crop-{page.pk}-{hold.question_key}.png", _png(hold.crop), save=False)
+                item.save()
+    except IntegrityError:
+        if ScanPage.objects.filter(file=scan_file, index=index).exists():
+            return None  # stored by an earlier run of the task
+        # Another worker counted the same sheet page a moment ago: this scan is the duplicate.
+        earlier = ScanPage.objects.filter(sheet=page.sheet, page=page.page).exclude(status=PageStatus.DUPLICATE).first()
+        page.pk = None
+        _mark_duplicate(page, earlier)
+        page.save()
+        holds = []
+    ScanBatch.objects.filter(pk=batch.pk).update(pages_done=F("pages_done") + 1)
+    response = None
+    if page.status in (PageStatus.OK, PageStatus.REVIEW):
+        response = complete_sheet(page.sheet, user=user)
+    return PageOutcome(page, response, [hold.question_key for hold in holds])
+
+
+def _mark_duplicate(page: ScanPage, earlier: ScanPage | None) -> None:
+    page.status = PageStatus.DUPLICATE
+    page.answers = {}
+    page.reason = _("Sheet %(serial)s page %(page)s was scanned before; it is not counted again.") % {
+        "serial": page.sheet.serial, "page": page.page,
+    }
+    if earlier is not None:
+        page.reason += " " + _("The first scan is page %(index)s of “%(file)s”.") % {
+            "index": earlier.index, "file": earlier.file.name,
+        }
+
+
+def _plain(value):
+    """numpy numbers in the machine's reading become JSON numbers."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass
+class BatchOutcome:
+    pages: list[PageOutcome] = field(default_factory=list)
+    responses_created: int = 0
+
+
+def process_batch(batch: ScanBatch, *, read: Reader | None = None, user=None,
+                  on_page: Callable[[PageOutcome], None] | None = None) -> BatchOutcome:
+    """Read every page of the batch not read yet. Safe to run again after a crash."""
+    read = read or default_reader()
+    user = user or batch.uploaded_by
+    lookup = SheetLookup(batch.team)
+    outcome = BatchOutcome()
+    ScanBatch.objects.filter(pk=batch.pk).update(status=ScanStatus.RUNNING)
+    try:
+        for scan_file in batch.files.filter(problem="").exclude(upload=""):
+            stored = set(scan_file.scan_pages.values_list("index", flat=True))
+            if len(stored) >= scan_file.pages:
+                continue
+            try:
+                for index, gray in iter_pages(scan_file, skip=stored):
+                    page = store_page(scan_file, index, gray, read=read, lookup=lookup, user=user)
+                    del gray  # one page in memory at a time
+                    if page is None:
+                        continue
+                    outcome.pages.append(page)
+                    outcome.responses_created += page.response is not None
+                    if on_page:
+                        on_page(page)
+            except FileRefused as refused:
+                scan_file.problem = str(refused)
+                scan_file.save(update_fields=["problem"])
+        # Done: the counter says so even when a file had fewer pages than first counted.
+        done = batch.pages.count()
+        ScanBatch.objects.filter(pk=batch.pk).update(
+            status=ScanStatus.DONE, pages_done=done, pages_total=max(done, _pages_total_now(batch)),
+            message=batch_summary(batch),
+        )
+    except Exception as error:
+        ScanBatch.objects.filter(pk=batch.pk).update(
+            status=ScanStatus.FAILED,
+            message=_("Reading stopped with an error after %(count)s pages; start it again to go on: %(error)s")
+            % {"count": batch.pages.count(), "error": error},
+        )
+        raise
+    return outcome
+
+
+def _pages_total_now(batch: ScanBatch) -> int:
+    return sum(batch.files.filter(problem="").values_list("pages", flat=True))
+
+
+def batch_summary(batch: ScanBatch) -> str:
+    counts = dict.fromkeys(PageStatus.values, 0)
+    for status in batch.pages.values_list("status", flat=True):
+        counts[status] += 1
+    return ngettext(
+        "%(total)s page read: %(ok)s read, %(review)s for review, %(duplicate)s scanned before, %(unreadable)s unreadable.",
+        "%(total)s pages read: %(ok)s read, %(review)s for review, %(duplicate)s scanned before, %(unreadable)s unreadable.",
+        sum(counts.values()),
+    ) % {"total": sum(counts.values()), **counts}
+
+
+# --- Sheets become responses ------------------------------------------------------------------
+
+
+def paper_rules(survey: Survey) -> SurveyRules:
+    """The survey's rules for paper: nothing is required, since a resident may leave a
+    question blank on paper and nobody can ask them again; every other check still applies."""
+    rules = survey_rules(survey)
+    return dataclasses.replace(rules, specs=[dataclasses.replace(spec, required=False) for spec in rules.specs])
+
+
+def sheet_answers(sheet: Sheet, pages: list[ScanPage]) -> dict[str, object]:
+    """Choice answers read by the machine, then the clerks' decisions (later ones win)."""
+    answers: dict[str, object] = {}
+    for page in pages:
+        answers.update(page.answers)
+    items = ReviewItem.objects.filter(page__in=pages).exclude(decided_at=None).order_by("decided_at", "pk")
+    for item in items:
+        decision = item.decision or {}
+        if decision.get("blank"):
+            answers.pop(item.question_key, None)
+        elif "text" in decision:
+            answers[item.question_key] = decision["text"]
+        else:
+            answers[item.question_key] = list(decision.get("values", []))
+    community = sheet.batch.community
+    if community is not None:
+        # Forms printed for one community: the community is known without asking.
+        for question in sheet.batch.survey.questions.filter(kind=Kind.COMMUNITY):
+            if not answers.get(question.key):
+                answers[question.key] = community.code
+    return answers
+
+
+def complete_sheet(sheet: Sheet, *, user=None) -> Response | None:
+    """Write the sheet's Response when all its pages are in and nothing awaits a clerk.
+
+    Answers that still do not fit their question (a clerk's typed number out of range, say)
+    go back to the queue as a review item with the reason, and the response waits.
+    """
+    sheet = Sheet.objects.select_related("batch__survey", "batch__community").get(pk=sheet.pk)
+    if sheet.response_id:
+        return None
+    expected = len(sheet.batch.layout.get("pages", []))
+    pages = list(ScanPage.objects.filter(sheet=sheet).exclude(status=PageStatus.DUPLICATE).select_related("file"))
+    if expected == 0 or {p.page for p in pages} != set(range(1, expected + 1)):
+        return None
+    if ReviewItem.objects.filter(page__in=pages, decided_at=None).exists():
+        return None
+    survey = sheet.batch.survey
+    rules = paper_rules(survey)
+    answers = sheet_answers(sheet, pages)
+    key = f"paper:{sheet.serial}"
+    existed = Response.objects.filter(submission_key=key).exists()
+    try:
+        response = response_record(survey=survey, answers=answers, channel=Channel.PAPER,
+                                   submission_key=key, entered_by=user, rules=rules)
+    except ResponseInvalid as invalid:
+        _send_back(sheet, pages, invalid, rules)
+        return None
+    created = not existed
+    Sheet.objects.filter(pk=sheet.pk).update(response=response)
+    return response if created else None
+
+
+def _question_page(sheet: Sheet, key: str, pages: list[ScanPage]) -> ScanPage:
+    for region in sheet.batch.layout.get("questions", []):
+        if region.get("key") == key:
+            for page in pages:
+                if page.page == region.get("page"):
+                    return page
+    return next((p for p in pages if key in p.answers), pages[-1])
+
+
+def crop_question(page: ScanPage, key: str) -> np.ndarray | None:
+    """The question's region cut from the stored straightened page, when there is one."""
+    if not page.image or page.sheet is None:
+        return None
+    region = next((r for r in page.sheet.batch.layout.get("questions", []) if r.get("key") == key), None)
+    if region is None:
+        return None
+    import cv2
+
+    with page.image.open("rb") as stored:
+        image = cv2.imdecode(np.frombuffer(stored.read(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    scale = image.shape[1] / page.sheet.batch.layout["page_size_pt"][0]
+    x0, y0 = int(region["x"] * scale), int(region["y"] * scale)
+    x1, y1 = int((region["x"] + region["w"]) * scale), int((region["y"] + region["h"]) * scale)
+    return image[max(y0, 0):y1, max(x0, 0):x1]
+
+
+def _send_back(sheet: Sheet, pages: list[ScanPage], invalid: ResponseInvalid, rules: SurveyRules) -> None:
+    by_key = rules.by_key
+    for key, error in invalid.errors.items():
+        question = by_key.get(key)
+        page = _question_page(sheet, key, pages)
+        text_kinds = (Kind.SHORT_TEXT, Kind.LONG_TEXT, Kind.NUMBER)
+        item = ReviewItem(
+            page=page, question_key=key,
+            kind=ReviewKind.TEXT if question is not None and question.kind in text_kinds else ReviewKind.CHOICE,
+            reason=(_("The answer does not fit the question: %(error)s.") % {"error": error_message(error, question)})[:200],
+            machine_read={"answer": sheet_answers(sheet, pages).get(key)},
+        )
+        crop = crop_question(page, key)
+        if crop is not None and crop.size:
+            item.crop.save(f"crop-{page.pk}-{key}.png", _png(crop), save=False)
+        item.save()
+        if page.status == PageStatus.OK:
+            ScanPage.objects.filter(pk=page.pk).update(status=PageStatus.REVIEW)
+
+
+def decide(item: ReviewItem, decision: dict, *, user) -> Response | None:
+    """Record a clerk's decision on one item; the sheet may then become a response."""
+    item.decision = decision
+    item.decided_by = user
+    item.decided_at = timezone.now()
+    item.save(update_fields=["decision", "decided_by", "decided_at"])
+    # The page keeps the status the machine gave it: "review" says a clerk decided part of it.
+    page = item.page
+    if page.sheet_id is None:
+        return None
+    return complete_sheet(page.sheet, user=user)
