@@ -274,9 +274,13 @@ def dot_whisker_figure(categories: Sequence[str], series: Sequence[Series], *, x
                 "array": [None if v is None or h is None else h - v for v, h in zip(s.values, s.high)],
                 "arrayminus": [None if v is None or lo is None else v - lo for v, lo in zip(s.values, s.low)],
             }
+            # The bounds themselves, for the hover label and for anyone reading the JSON.
+            trace["customdata"] = [[lo, h] for lo, h in zip(s.low, s.high)]
+            if percent:
+                trace["hovertemplate"] = "%{y}: %{x:.1%} (%{customdata[0]:.1%} – %{customdata[1]:.1%})<extra></extra>"
         if s.text is not None:
             trace["text"] = _str_list(s.text)
-            trace["hovertemplate"] = "%{y}: %{text}<extra>%{fullData.name}</extra>"
+            trace["hovertemplate"] = "%{y}: %{text}<extra></extra>"
         trace.update(s.extra)
         data.append(trace)
     shapes, annotations = [], []
@@ -288,7 +292,7 @@ def dot_whisker_figure(categories: Sequence[str], series: Sequence[Series], *, x
         "data": data,
         "layout": layout(
             x_title=x_title, percent_axis="x" if percent else "",
-            yaxis={"autorange": "reversed", "type": "category"},
+            yaxis={"autorange": "reversed", "type": "category", "categoryorder": "array", "categoryarray": cats},
             shapes=shapes, annotations=annotations, showlegend=len(series) > 1,
         ),
     }
@@ -324,7 +328,7 @@ def bar_figure(categories: Sequence[str], series: Sequence[Series], *, x_title: 
         data.append(trace)
     extra: dict = {"barmode": "stack" if stacked else "group", "showlegend": len(series) > 1}
     if horizontal:
-        extra["yaxis"] = {"autorange": "reversed", "type": "category"}
+        extra["yaxis"] = {"autorange": "reversed", "type": "category", "categoryorder": "array", "categoryarray": cats}
     return {"data": data, "layout": layout(x_title=x_title, y_title=y_title,
                                            percent_axis=("x" if horizontal else "y") if percent else "", **extra)}
 
@@ -398,4 +402,5 @@ def dumbbell_figure(categories: Sequence[str], before: Series, after: Series, *,
             "textfont": {"color": INK, "size": 14}, "hoverinfo": "skip",
         })
     return {"data": data, "layout": layout(x_title=x_title, percent_axis="x" if percent else "",
-                                           yaxis={"autorange": "reversed", "type": "category"})}
+                                           yaxis={"autorange": "reversed", "type": "category",
+                                                  "categoryorder": "array", "categoryarray": cats})}
