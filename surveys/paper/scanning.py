@@ -19,13 +19,11 @@ The mark reading itself is pure and lives in surveys.paper.marks (`read_page`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import numpy as np
-from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -37,6 +35,7 @@ from PIL import Image, UnidentifiedImageError
 from citylab.models import Team
 from surveys.messages import error_message
 from surveys.models import Channel, Kind, Response, Survey
+from surveys.paper import marks
 from surveys.paper.models import (
     PageStatus, PrintBatch, ReviewItem, ReviewKind, ScanBatch, ScanFile, ScanPage, ScanStatus, Sheet,
 )
@@ -46,12 +45,14 @@ from surveys.services import ResponseInvalid, SurveyRules, response_record, surv
 # black-and-white scan; a 2,000-page file takes a few minutes to read. Larger jobs are split
 # into several files, so that one bad file never holds back hours of work.
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_PAGES_PER_FILE = 2000
-# An A4 page at 600 dpi is 35 million pixels; a picture claiming far more is a decompression
-# bomb (a few kilobytes that would expand to gigabytes), not a scan.
-MAX_PIXELS = 60_000_000
-# PDF pages are rendered at this resolution for reading: enough for 5 mm bubbles.
-RENDER_DPI = 200
+MAX_PAGES_PER_FILE = marks.MAX_PAGES_PER_FILE  # 2,000, the reader's own limit
+# About A3 at 600 dpi; a picture claiming far more is a decompression bomb (a few kilobytes
+# that would expand to gigabytes), not a scan. Checked from the header, before decoding.
+MAX_PIXELS = marks.MAX_PIXELS_PER_PAGE
+# PDF pages are rendered at the reader's resolution (150 dpi: the reader works at 144).
+RENDER_DPI = marks.DEFAULT_PDF_DPI
+# JPEGs (phone photos) are decoded reduced to this long side: what the reader needs, and fast.
+JPEG_SIDE = 2400
 
 PDF, TIFF, PNG, JPEG = "pdf", "tiff", "png", "jpeg"
 
@@ -232,6 +233,9 @@ def iter_pages(scan_file: ScanFile, skip: set[int] = frozenset()) -> Iterator[tu
             try:
                 image.seek(index - 1)
                 _check_pixels(*image.size)
+                width, height = image.size
+                if image.format == "JPEG" and max(width, height) > JPEG_SIDE:
+                    image.draft("L", (width * JPEG_SIDE // max(width, height), height * JPEG_SIDE // max(width, height)))
                 yield index, np.asarray(image.convert("L"))
             except Exception as error:  # a truncated frame: report it for this page only
                 yield index, error
@@ -249,11 +253,22 @@ def _render_pdf_page(page) -> np.ndarray:
 
 
 def site_code() -> str:
-    try:
-        from surveys.paper.layout import site_code as layout_site_code
-    except ImportError:  # the contract's formula, until the layout module is installed
-        return hashlib.sha256((settings.SECRET_KEY + "paper").encode()).hexdigest()[:8]
+    from surveys.paper.layout import site_code as layout_site_code
+
     return layout_site_code()
+
+
+def translated(reason: object) -> str:
+    """The reader's sentences are English with their template kept (marks.Reason): say them
+    in the active language, capitalised and ended like the rest of our sentences."""
+    template = getattr(reason, "template", None)
+    text = (_(template) % reason.params if reason.params else _(template)) if template else str(reason or "")
+    text = text.strip()
+    if text and text[0].isascii():
+        text = text[0].upper() + text[1:]
+    if text and text[-1] not in ".。!?！？":
+        text += "." if text[-1].isascii() else "。"
+    return text
 
 
 class SheetLookup:
@@ -355,13 +370,13 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
             page.status, page.reason = PageStatus.UNREADABLE, lookup.problem
         elif result.status == "unreadable" or payload is None or lookup.sheet is None:
             page.status = PageStatus.UNREADABLE
-            page.reason = result.reason or _("The page could not be read.")
+            page.reason = translated(result.reason) or _("The page could not be read.")
         else:
             page.sheet, page.page = lookup.sheet, payload.page
             page.answers = {key: list(values) for key, values in result.answers.items()}
             holds = list(result.holds)
             page.status = PageStatus.REVIEW if holds else PageStatus.OK
-            page.reason = result.reason if holds else ""
+            page.reason = translated(result.reason) if holds else ""
         image = getattr(result, "straightened", None)
         if page.status != PageStatus.OK:
             # Kept for the clerk and for questions about the page later; pages read cleanly
@@ -377,7 +392,7 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
         with transaction.atomic():
             page.save()
             for hold in holds:
-                item = ReviewItem(page=page, question_key=hold.question_key, kind=hold.kind, reason=hold.reason[:200],
+                item = ReviewItem(page=page, question_key=hold.question_key, kind=hold.kind, reason=translated(hold.reason)[:200],
                                   machine_read=_plain(hold.machine_read))
                 item.crop.save(f"crop-{page.pk}-{hold.question_key}.png", _png(hold.crop), save=False)
                 item.save()
@@ -547,8 +562,16 @@ def complete_sheet(sheet: Sheet, *, user=None) -> Response | None:
     return response if created else None
 
 
+def _regions(layout: dict) -> Iterator[dict]:
+    """Each question's region (for crops): the layout lists them per page, or at the top."""
+    yield from layout.get("questions", [])
+    for page in layout.get("pages", []):
+        for region in page.get("questions", []):
+            yield {"page": page.get("page"), **region}
+
+
 def _question_page(sheet: Sheet, key: str, pages: list[ScanPage]) -> ScanPage:
-    for region in sheet.batch.layout.get("questions", []):
+    for region in _regions(sheet.batch.layout):
         if region.get("key") == key:
             for page in pages:
                 if page.page == region.get("page"):
@@ -560,7 +583,7 @@ def crop_question(page: ScanPage, key: str) -> np.ndarray | None:
     """The question's region cut from the stored straightened page, when there is one."""
     if not page.image or page.sheet is None:
         return None
-    region = next((r for r in page.sheet.batch.layout.get("questions", []) if r.get("key") == key), None)
+    region = next((r for r in _regions(page.sheet.batch.layout) if r.get("key") == key), None)
     if region is None:
         return None
     import cv2
