@@ -66,10 +66,10 @@ class ScanUploadForm(forms.Form):
         error_messages={"required": gettext_lazy("Choose at least one scanned file.")},
     )
 
-    def __init__(self, *args, teams, **kwargs) -> None:
+    def __init__(self, *args, teams, only: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
-        if len(teams) == 1:
+        if only:  # one team: nothing to choose
             self.fields["team"].widget = forms.HiddenInput()
 
     def clean_files(self):
@@ -93,7 +93,8 @@ def scan_list(request: HttpRequest) -> HttpResponse:
     batches = (
         ScanBatch.objects.for_member(request.user)
         .select_related("uploaded_by", "team")
-        .annotate(open_items=Coalesce(_open_items(OuterRef("pk")), 0), file_count=Count("files", distinct=True))
+        .annotate(open_items=Coalesce(_open_items(OuterRef("pk")), 0))
+        .order_by("-created_at", "-pk")
     )
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
     can_upload = Team.objects.for_member(request.user, roles=roles_allowed(Action.ENTER)).exists()
@@ -103,11 +104,12 @@ def scan_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def scan_upload(request: HttpRequest) -> HttpResponse:
-    teams = list(Team.objects.for_member(request.user, roles=roles_allowed(Action.ENTER)).order_by("code"))
-    if not teams:
+    teams = Team.objects.for_member(request.user, roles=roles_allowed(Action.ENTER)).order_by("code")
+    choices = list(teams)
+    if not choices:
         raise PermissionDenied
-    form = ScanUploadForm(request.POST or None, request.FILES or None, teams=teams,
-                          initial={"team": teams[0]} if len(teams) == 1 else None)
+    form = ScanUploadForm(request.POST or None, request.FILES or None, teams=teams, only=len(choices) == 1,
+                          initial={"team": choices[0]} if len(choices) == 1 else None)
     if request.method == "POST" and form.is_valid():
         outcome = accept_upload(team=form.cleaned_data["team"], user=request.user, files=form.cleaned_data["files"])
         batch = outcome.batch

@@ -278,3 +278,139 @@ def test_progress_is_counted_page_by_page(team, clerk, survey, sheets):
     process_batch(outcome.batch, read=ScriptedReader(clean_sheet(survey, 1001)),
                   on_page=lambda page: seen.append(ScanBatch.objects.get().pages_done))
     assert seen == [1, 2]
+
+
+# --- Pages: upload, batch, list, page images ---------------------------------------------------
+
+from http import HTTPStatus  # noqa: E402
+
+from django.urls import reverse  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
+
+UPLOAD = reverse("surveys:scan_upload")
+LIST = reverse("surveys:scan_list")
+
+
+@pytest.fixture
+def english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def batch_url(batch) -> str:
+    return reverse("surveys:scan_batch", kwargs={"pk": batch.pk})
+
+
+@pytest.mark.parametrize("persona", ["clerk", "planner"])
+def test_clerks_and_planners_upload_and_the_batch_is_queued(english, request, persona, team):
+    user = request.getfixturevalue(persona)
+    english.force_login(user)
+    assert english.get(UPLOAD).status_code == HTTPStatus.OK
+    response = english.post(UPLOAD, {"team": team.pk, "files": [upload("a.tif", tiff_pages(1, 2)), upload("n.txt", b"hello")]},
+                            follow=True)
+    batch = ScanBatch.objects.get()
+    assert response.redirect_chain == [(batch_url(batch), HTTPStatus.FOUND)]
+    html = response.content.decode()
+    assert "1 file with 2 pages is being read." in html
+    assert "1 file could not be read" in html and "n.txt" in html and "This is not a scan" in html
+    assert batch.uploaded_by == user and batch.team == team
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "surveys.paper.tasks.process_scan_batch" and task.args_kwargs["args"] == [batch.pk]
+
+
+def test_upload_without_files_says_so(english, clerk, team):
+    english.force_login(clerk)
+    response = english.post(UPLOAD, {"team": team.pk})
+    assert response.status_code == HTTPStatus.OK
+    assert "Choose at least one scanned file." in response.content.decode()
+    assert "<title>Error:" in response.content.decode()
+    assert not ScanBatch.objects.exists()
+
+
+def test_upload_form_names_the_limits(english, clerk):
+    english.force_login(clerk)
+    assert "At most 200 MB and 2,000 pages per file." in english.get(UPLOAD).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["viewer", "outsider"])
+def test_viewers_and_outsiders_cannot_upload(client, request, persona, team):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(UPLOAD).status_code == HTTPStatus.FORBIDDEN
+    response = client.post(UPLOAD, {"team": team.pk, "files": [upload("a.png", png_page(1))]})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not ScanBatch.objects.exists()
+
+
+def test_another_teams_planner_uploads_only_to_their_own_team(english, other_planner, team, other_team):
+    english.force_login(other_planner)
+    assert english.get(UPLOAD).status_code == HTTPStatus.OK
+    response = english.post(UPLOAD, {"team": team.pk, "files": [upload("a.png", png_page(1))]})
+    assert response.status_code == HTTPStatus.OK and "Select a valid choice" in response.content.decode()
+    assert not ScanBatch.objects.exists()
+
+
+def test_anonymous_is_sent_to_sign_in_everywhere(client, team, clerk, survey, sheets):
+    outcome, _, _ = scan(team, clerk, [upload("s.tif", tiff_pages(9))],
+                         {9: Result(None, status="unreadable", reason="no code")})
+    page = outcome.batch.pages.get()
+    for address in (LIST, UPLOAD, batch_url(outcome.batch), reverse("surveys:scan_page_image", kwargs={"pk": page.pk})):
+        response = client.get(address)
+        assert response.status_code == HTTPStatus.FOUND and "/accounts/login/" in response.url
+
+
+@pytest.fixture
+def finished(team, clerk, survey, sheets):
+    script = {**clean_sheet(survey, 1001), 9: Result(None, status="unreadable", reason="No QR code was found on the page.")}
+    outcome, _, _ = scan(team, clerk, [upload("monday.tif", tiff_pages(1, 2, 1, 9)), upload("bad.pdf", b"%PDF-1.4 junk")],
+                         script)
+    return outcome.batch
+
+
+@pytest.mark.parametrize("persona", ["clerk", "planner", "viewer"])
+def test_team_members_see_the_batch_and_each_pages_outcome(english, request, persona, finished):
+    english.force_login(request.getfixturevalue(persona))
+    response = english.get(batch_url(finished))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "4 of 4 pages read" in html and 'max="4" value="4"' in html
+    assert "hx-trigger" not in html  # done: nothing polls
+    assert "bad.pdf" in html and "The PDF is damaged" in html
+    assert "Sheet 1001 page 1 was scanned before; it is not counted again." in html
+    assert "No QR code was found on the page." in html
+    assert reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=4).pk}) in html
+    list_html = english.get(LIST).content.decode()
+    assert batch_url(finished) in list_html and "4 of 4" in list_html
+    assert ("Upload scans" in list_html) == (persona != "viewer")
+
+
+@pytest.mark.parametrize("persona", ["other_planner", "outsider"])
+def test_other_teams_do_not_see_the_batch_or_its_pages(client, request, persona, finished):
+    client.force_login(request.getfixturevalue(persona))
+    page = finished.pages.get(index=4)
+    assert client.get(batch_url(finished)).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(reverse("surveys:scan_page_image", kwargs={"pk": page.pk})).status_code == HTTPStatus.NOT_FOUND
+    assert batch_url(finished) not in client.get(LIST).content.decode()
+
+
+def test_page_image_is_served_to_members(client, viewer, finished):
+    client.force_login(viewer)
+    response = client.get(reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=4).pk}))
+    assert response.status_code == HTTPStatus.OK and response["Content-Type"] == "image/png"
+    # A page read cleanly keeps no image of its own: the upload holds it.
+    assert client.get(reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=1).pk})).status_code == 404
+
+
+def test_progress_polls_while_running_and_reloads_once_when_done(english, clerk, team):
+    english.force_login(clerk)
+    outcome = accept_upload(team=team, user=clerk, files=[upload("a.tif", tiff_pages(1, 2))])
+    batch = outcome.batch
+    page = english.get(batch_url(batch)).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "0 of 2 pages read" in page
+    assert "Reload to see the progress" in page  # without JavaScript
+    fragment = english.get(batch_url(batch), headers={"HX-Request": "true"})
+    assert fragment.content.decode().lstrip().startswith('<div id="progress"')
+    assert "HX-Refresh" not in fragment
+    ScanBatch.objects.filter(pk=batch.pk).update(status=ScanStatus.DONE, pages_done=2)
+    fragment = english.get(batch_url(batch), headers={"HX-Request": "true"})
+    assert fragment["HX-Refresh"] == "true" and "hx-trigger" not in fragment.content.decode()
+    assert fragment["Vary"] and "HX-Request" in fragment["Vary"]
