@@ -25,3 +25,6 @@ urlpatterns: list[URLPattern] = [
 from pilots import urls_feedback, urls_officers, urls_panels  # noqa: E402
 
 urlpatterns += urls_officers.urlpatterns + urls_panels.urlpatterns + urls_feedback.urlpatterns
+from pilots import urls_dashboard  # noqa: E402  (#7)
+
+urlpatterns += urls_dashboard.urlpatterns

@@ -1,0 +1,311 @@
+"""A pilot's dashboard: who may read it, what its charts say (the stats engine's numbers),
+filters, CSV downloads, and a query count that does not grow with the data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from pilots import stats
+from pilots.evaluation import evaluate_cycle
+from tests.pilots.dashboard_factories import (  # noqa: F401 - fixtures
+    add_responses,
+    evaluation_survey,
+    survey_cycle,
+    two_cycles,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def url(pilot, **query) -> str:
+    base = reverse("pilots:pilot_dashboard", args=[pilot.pk])
+    if query:
+        from urllib.parse import urlencode
+
+        base += "?" + urlencode(query)
+    return base
+
+
+def figure(response, chart_id: str) -> dict:
+    html = response.content.decode()
+    match = re.search(rf'<script id="chart-{chart_id}-data" type="application/json">(.*?)</script>', html, re.S)
+    assert match, f"no chart {chart_id}"
+    return json.loads(match.group(1))
+
+
+def chart_ids(response) -> list[str]:
+    return re.findall(r'<script id="chart-([a-z-]+)-data"', response.content.decode())
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def table_rows(response, chart_id: str) -> list[list[str]]:
+    """The chart's <table> as text cells, header first (a small parser for our own markup)."""
+    html = response.content.decode()
+    section = html[html.index(f'id="chart-{chart_id}"'):]
+    table = section[section.index("<table"):section.index("</table>")]
+    rows = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)
+        rows.append([re.sub(r"<[^>]+>", "", c).replace("&lt;", "<").replace("&amp;", "&").replace("&#x27;", "'")
+                     .replace("&quot;", '"').strip() for c in cells])
+    return rows
+
+
+# --- Who may read it ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["planner", "clerk", "viewer"])
+def test_team_members_read_the_dashboard(client, request, persona, pilot, two_cycles):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(url(pilot))
+    assert response.status_code == HTTPStatus.OK
+    assert "adoption" in chart_ids(response)
+
+
+def test_other_teams_planner_gets_404(client, other_planner, pilot, two_cycles):
+    client.force_login(other_planner)
+    assert client.get(url(pilot)).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(url(pilot, format="csv", chart="adoption")).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, pilot, two_cycles):
+    response = client.get(url(pilot))
+    assert response.status_code == HTTPStatus.FOUND
+    assert reverse("account_login") in response["Location"]
+
+
+def test_the_pilot_page_links_to_its_dashboard(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    assert url(pilot) in client.get(pilot.get_absolute_url()).content.decode()
+
+
+def test_a_pilot_without_cycles_says_so(client, planner, pilot):
+    client.force_login(planner)
+    response = client.get(url(pilot))
+    assert response.status_code == HTTPStatus.OK
+    assert chart_ids(response) == []
+
+
+# --- What the charts say --------------------------------------------------------------------
+
+
+def test_adoption_chart_carries_the_wilson_intervals_in_segment_order(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    fig = figure(client.get(url(pilot)), "adoption")
+    categories = fig["layout"]["yaxis"]["categoryarray"]
+    # age bands youngest first, then districts; the overall estimate last
+    assert categories[:4] == ["18–29 in Old Town", "18–29 in New Harbour", "60–69 in Old Town", "70+ in New Harbour"]
+    points = {}
+    for trace in fig["data"]:
+        for y, x, bounds in zip(trace["y"], trace["x"], trace["customdata"]):
+            if x is not None:
+                points[y] = (x, *bounds)
+    for name, n, adopters in [("18–29 in Old Town", 120, 100), ("18–29 in New Harbour", 80, 62),
+                              ("60–69 in Old Town", 150, 112)]:
+        low, high = stats.wilson_interval(adopters, n, 0.95)
+        assert points[name] == pytest.approx((adopters / n, low, high))
+    floor, target = (shape["x0"] for shape in fig["layout"]["shapes"])
+    assert (floor, target) == (0.4, 0.5)
+
+
+def test_chart_numbers_equal_the_evaluation(client, planner, pilot, two_cycles):
+    first, second = two_cycles
+    evaluation = evaluate_cycle(second, first).evaluation
+    client.force_login(planner)
+    response = client.get(url(pilot))
+    weighting = figure(response, "weighting")
+    pooled = evaluation.adoption_pooled
+    trace = weighting["data"][0]
+    assert trace["x"][-1] == pytest.approx(pooled.estimate)
+    assert trace["customdata"][-1] == pytest.approx([pooled.low, pooled.high])
+
+
+def test_heatmap_blanks_and_labels_cells_under_five(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    response = client.get(url(pilot))
+    heat = figure(response, "heatmap")["data"][0]
+    row = heat["y"].index("70+")
+    column = heat["x"].index("New Harbour")
+    assert heat["z"][row][column] is None
+    assert heat["text"][row][column] == "suppressed"
+    rows = table_rows(response, "heatmap")
+    assert rows[0] == ["Age band", "Old Town", "New Harbour"]
+    assert rows[-1] == ["70+", "–", "suppressed"]
+
+
+def test_viewers_see_small_segments_suppressed(client, viewer, pilot, two_cycles):
+    client.force_login(viewer)
+    response = client.get(url(pilot))
+    rows = table_rows(response, "adoption")
+    small = next(r for r in rows if r[0] == "70+ in New Harbour")
+    assert small[1:] == ["<5", "suppressed", "suppressed", "suppressed", "suppressed"]
+    points = [y for t in figure(response, "adoption")["data"] for y, x in zip(t["y"], t["x"]) if x is not None]
+    assert "70+ in New Harbour" not in points
+
+
+def test_planners_see_small_segments_exactly(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    rows = table_rows(client.get(url(pilot)), "adoption")
+    assert next(r for r in rows if r[0] == "70+ in New Harbour")[1] == "4"
+
+
+def test_changes_are_marked_significant_after_holm(client, planner, pilot, two_cycles):
+    first, second = two_cycles
+    evaluation = evaluate_cycle(second, first).evaluation
+    p_values = [c.p_value for c in evaluation.changes]
+    adjusted = stats.holm(p_values)
+    significant = {c.age_band + c.district for c, p in zip(evaluation.changes, adjusted) if p < 0.05}
+    assert significant == {"60-69laocheng"}
+    client.force_login(planner)
+    response = client.get(url(pilot))
+    fig = figure(response, "change")
+    stars = next(t for t in fig["data"] if t.get("name") == "Significant after Holm adjustment")
+    flagged = [y for y, x in zip(stars["y"], stars["x"]) if x is not None]
+    assert flagged == ["60–69 in Old Town"]
+    rows = table_rows(response, "change")
+    assert next(r for r in rows if r[0] == "60–69 in Old Town")[-1] == "Yes"
+
+
+def test_satisfaction_from_imported_counts_is_satisfied_against_not(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    rows = table_rows(client.get(url(pilot)), "satisfaction")
+    assert rows[1][:2] == ["Satisfied", str(90 + 90 + 50 + 1)]
+    assert rows[2][:2] == ["Not satisfied", str(262 - 231)]
+
+
+def test_survey_cycle_charts_satisfaction_answers_and_channels(client, planner, pilot, survey_cycle, evaluation_survey):
+    add_responses(evaluation_survey, 36)
+    client.force_login(planner)
+    response = client.get(url(pilot))
+    satisfaction = table_rows(response, "satisfaction")
+    assert [r[0] for r in satisfaction[1:]] == ["1", "2", "3", "4", "5"]
+    assert sum(int(r[1]) for r in satisfaction[1:]) == 36
+    channels = dict((r[0], r[1]) for r in table_rows(response, "channels")[1:])
+    assert channels == {"Web": "12", "Paper": "12", "Assisted": "12", "Imported": "0"}
+    evaluation = evaluate_cycle(survey_cycle).evaluation
+    assert figure(response, "weighting")["data"][0]["x"][-1] == pytest.approx(evaluation.adoption_pooled.estimate)
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+def test_district_filter_keeps_its_segments(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    response = client.get(url(pilot, district="xingang"))
+    categories = figure(response, "adoption")["layout"]["yaxis"]["categoryarray"]
+    assert categories[:-1] == ["18–29 in New Harbour", "70+ in New Harbour"]
+    # the verdict banner is still the whole cycle's
+    assert "the charts below show the filtered figures" in response.content.decode()
+
+
+def test_age_band_and_cycle_filters(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    response = client.get(url(pilot, age_band="60-69", cycle=1))
+    fig = figure(response, "adoption")
+    points = {y: x for t in fig["data"] for y, x in zip(t["y"], t["x"]) if x is not None}
+    assert points["60–69 in Old Town"] == pytest.approx(30 / 150)
+    assert "change" not in chart_ids(response)  # cycle 1 has no cycle before it
+
+
+def test_channel_filter_counts_that_channel_only(client, planner, pilot, survey_cycle, evaluation_survey):
+    add_responses(evaluation_survey, 36)
+    client.force_login(planner)
+    response = client.get(url(pilot, channel="paper"))
+    rows = table_rows(response, "adoption")
+    assert sum(int(r[1]) for r in rows[1:-1]) == 12
+
+
+def test_unweighted_filter_shows_the_pooled_overall(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    fig = figure(client.get(url(pilot, weighting="unweighted")), "adoption")
+    assert fig["layout"]["yaxis"]["categoryarray"][-1] == "Overall, unweighted"
+
+
+def test_unknown_filter_values_fall_back_to_everything(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    response = client.get(url(pilot, district="atlantis", cycle="x"))
+    assert response.status_code == HTTPStatus.OK
+    assert len(figure(response, "adoption")["layout"]["yaxis"]["categoryarray"]) == 5
+
+
+def test_htmx_request_gets_only_the_charts(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    response = client.get(url(pilot, district="laocheng"), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="dashboard-body"')
+    assert "<html" not in html and "chart-adoption-data" in html
+    assert "HX-Request" in response["Vary"]
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chart_id", ["adoption", "heatmap", "change", "weighting", "satisfaction", "channels"])
+def test_csv_equals_the_table(client, viewer, pilot, two_cycles, chart_id):
+    client.force_login(viewer)
+    page = client.get(url(pilot, district=""))
+    download = client.get(url(pilot, district="", format="csv", chart=chart_id))
+    assert download["Content-Type"].startswith("text/csv")
+    assert "attachment" in download["Content-Disposition"]
+    assert csv_rows(download) == table_rows(page, chart_id)
+
+
+def test_csv_link_keeps_the_filters(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    html = client.get(url(pilot, district="xingang")).content.decode()
+    assert "?district=xingang&amp;format=csv&amp;chart=adoption" in html
+
+
+def test_unknown_chart_csv_is_404(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    assert client.get(url(pilot, format="csv", chart="nope")).status_code == HTTPStatus.NOT_FOUND
+
+
+# --- Queries --------------------------------------------------------------------------------
+
+
+def test_queries_do_not_grow_with_responses(client, planner, pilot, survey_cycle, evaluation_survey,
+                                            django_assert_num_queries):
+    client.force_login(planner)
+    add_responses(evaluation_survey, 12)
+    client.get(url(pilot))  # warm the session and the content types
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url(pilot)).status_code == HTTPStatus.OK
+    add_responses(evaluation_survey, 300, seed=1)
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(url(pilot))
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(url(pilot, district="laocheng", channel="web"))
+
+
+def test_queries_do_not_grow_with_segments_and_cycles(client, planner, pilot, two_cycles, add_counts,
+                                                      django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(planner)
+    client.get(url(pilot))
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(pilot))
+    first, second = two_cycles
+    add_counts(second, [("laocheng", "30-44", 50, 20), ("xingang", "45-59", 60, 30), ("laocheng", "70+", 90, 10)])
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url(pilot))
