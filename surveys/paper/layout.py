@@ -323,6 +323,16 @@ def _scale(w: _Writer, block: Block, key: str, choices: list[dict], languages: S
 
 
 def question_block(question: dict, number: int, languages: Sequence[str], measure: Measure) -> Block:
+    """The question as it prints. A choice list too long for a page in both languages (a city's
+    communities) prints its choices in the first language only, in three columns."""
+    block = _question_block(question, number, languages, measure, languages)
+    if block.height > CONTENT_BOTTOM - CONTENT_TOP and len(languages) > 1 and question.get("choices"):
+        block = _question_block(question, number, languages, measure, languages[:1])
+    return block
+
+
+def _question_block(question: dict, number: int, languages: Sequence[str], measure: Measure,
+                    choice_languages: Sequence[str]) -> Block:
     w = _Writer(measure)
     key, kind = question["key"], question["kind"]
     block = Block(key=key, kind=kind)
@@ -339,9 +349,9 @@ def question_block(question: dict, number: int, languages: Sequence[str], measur
     used += 8
     choices = question.get("choices") or []
     if kind == "scale":
-        used += _scale(w, block, key, choices, languages, INDENT, used, width)
+        used += _scale(w, block, key, choices, choice_languages, INDENT, used, width)
     elif choices:
-        used += _choices(w, block, key, choices, languages, INDENT, used, width)
+        used += _choices(w, block, key, choices, choice_languages, INDENT, used, width)
     else:
         box_w = NUMBER_BOX_W if kind == "number" else width
         box_h = LONG_BOX_H if kind == "long_text" else SHORT_BOX_H
@@ -484,8 +494,8 @@ def layout_survey(spec: dict, *, languages: Sequence[str], serials: Sequence[int
     for block in blocks:
         if block.height > room:
             raise LayoutError(
-                f"Question {block.key} is too long for one A4 page ({block.height / MM:.0f} mm of "
-                f"{room / MM:.0f} mm): shorten its text or split its choices."
+                f"Question {block.key} does not fit on one A4 page: it needs {block.height / MM:.0f} mm "
+                f"of the {room / MM:.0f} mm a page has. Shorten its text or split its choices."
             )
         if not pages or y + block.height > CONTENT_BOTTOM:
             pages.append({"page": len(pages) + 1, "bubbles": [], "boxes": [], "questions": [], "texts": [],
