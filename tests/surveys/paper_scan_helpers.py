@@ -145,3 +145,50 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+# --- Real printed forms (layout, renderer and reader of surveys.paper) ------------------------
+
+DPI = 120
+MARKS = {"age": ["60-69"], "district": ["xingang"], "uses_phone": ["no"], "entry": ["guard"],
+         "problems": ["slow", "small"], "ease": ["4"]}
+
+
+def print_real(survey, serials: list[int]) -> tuple[dict, bytes]:
+    """Sheets printed as the print command does: a PrintBatch with the layout, and the PDF."""
+    from surveys.paper.layout import layout_survey
+    from surveys.paper.render import render_pdf
+    from surveys.paper.spec import survey_spec
+
+    layout = layout_survey(survey_spec(survey), languages=("zh-hans", "en"), serials=serials)
+    buffer = io.BytesIO()
+    render_pdf(layout, buffer, serials)
+    batch = PrintBatch.objects.create(survey=survey, survey_version=survey.version, copies=len(serials),
+                                      first_serial=serials[0], last_serial=serials[-1],
+                                      layout=layout.as_json(with_sheets=False))
+    for serial in serials:
+        Sheet.objects.create(batch=batch, serial=serial)
+    return layout.as_json(), buffer.getvalue()
+
+
+def marked_pages(layout: dict, pdf: bytes, sheet: int, marks: dict[str, list[str]], seed: int = 4,
+                 kind: str = "fill") -> list[np.ndarray]:
+    """One sheet's pages (0-based sheet number) as a scanner would see them, marks drawn in."""
+    from surveys.paper.synthetic import draw_mark, render_pdf_page
+
+    rng = np.random.default_rng(seed)
+    pages_per_sheet = len(layout["pages"])
+    images = []
+    for number, page in enumerate(layout["pages"], start=1):
+        image = render_pdf_page(pdf, sheet * pages_per_sheet + number - 1, dpi=DPI)
+        for bubble in page["bubbles"]:
+            if bubble["value"] in marks.get(bubble["question"], []):
+                draw_mark(image, bubble, kind, DPI, rng)
+        images.append(image)
+    return images
+
+
+def save_tiff(path, images: list[np.ndarray]):
+    frames = [Image.fromarray(image) for image in images]
+    frames[0].save(path, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    return path

@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
-from PIL import Image
 
 from surveys.models import Channel, Response
-from surveys.paper.layout import layout_survey
-from surveys.paper.models import PrintBatch, ReviewItem, Sheet
-from surveys.paper.render import render_pdf
-from surveys.paper.spec import survey_spec
-from surveys.paper.synthetic import draw_mark, render_pdf_page
-from tests.surveys.paper_scan_helpers import pdf_pages
+from surveys.paper.models import ReviewItem, Sheet
+from tests.surveys.paper_scan_helpers import MARKS, marked_pages, pdf_pages, print_real, save_tiff
 
-DPI = 120
 KEYS = {"source", "index", "sheet", "page", "status", "answers", "review", "reason"}
 
 
@@ -34,40 +26,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def printed(survey):
-    """Two sheets of the every-kind survey, printed as the print command would."""
-    serials = [7001, 7002]
-    layout = layout_survey(survey_spec(survey), languages=("zh-hans", "en"), serials=serials)
-    buffer = io.BytesIO()
-    render_pdf(layout, buffer, serials)
-    batch = PrintBatch.objects.create(survey=survey, survey_version=survey.version, copies=2, first_serial=7001,
-                                      last_serial=7002, layout=layout.as_json(with_sheets=False))
-    for serial in serials:
-        Sheet.objects.create(batch=batch, serial=serial)
-    return layout.as_json(), buffer.getvalue()
-
-
-MARKS = {"age": ["60-69"], "district": ["xingang"], "uses_phone": ["no"], "entry": ["guard"],
-         "problems": ["slow", "small"], "ease": ["4"]}
-
-
-def marked_pages(layout: dict, pdf: bytes, sheet: int, marks: dict[str, list[str]], seed: int = 4) -> list[np.ndarray]:
-    """One sheet's pages as a scanner would see them, with the resident's marks drawn in."""
-    rng = np.random.default_rng(seed)
-    pages_per_sheet = len(layout["pages"])
-    images = []
-    for number, page in enumerate(layout["pages"], start=1):
-        image = render_pdf_page(pdf, sheet * pages_per_sheet + number - 1, dpi=DPI)
-        for bubble in page["bubbles"]:
-            if bubble["value"] in marks.get(bubble["question"], []):
-                draw_mark(image, bubble, "fill", DPI, rng)
-        images.append(image)
-    return images
-
-
-def save_tiff(path: Path, images: list[np.ndarray]) -> Path:
-    frames = [Image.fromarray(image) for image in images]
-    frames[0].save(path, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
-    return path
+    return print_real(survey, [7001, 7002])
 
 
 def scan_json(*paths, team="digital") -> dict:
@@ -160,3 +119,15 @@ def test_plain_output_and_team_errors(tmp_path, survey, printed, other_team):
         call_command("scan", str(path))
     with pytest.raises(CommandError, match="no team has the code 'nope'"):
         call_command("scan", str(path), "--team", "nope")
+
+
+def test_the_printed_pdf_itself_reads_as_blank_forms(tmp_path, survey, printed):
+    layout, pdf = printed
+    path = tmp_path / "blank.pdf"
+    path.write_bytes(pdf)
+    output = scan_json(path)
+    pages = len(layout["pages"])
+    assert [(r["index"], r["sheet"], r["page"]) for r in output["pages"]] == [
+        (n, 7001 + (n - 1) // pages, (n - 1) % pages + 1) for n in range(1, 2 * pages + 1)
+    ]
+    assert all(values == [] for row in output["pages"] for values in row["answers"].values())
