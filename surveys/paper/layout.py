@@ -476,7 +476,10 @@ def _page_frame(page: int, pages: int, spec: dict, languages: Sequence[str], mea
 
 
 def _in_languages_keys(texts: dict, languages: Sequence[str]) -> list[str]:
-    keys = [lang for lang in languages if texts.get(lang)]
+    keys: list[str] = []
+    for lang in languages:
+        if texts.get(lang) and texts[lang] not in [texts[k] for k in keys]:
+            keys.append(lang)
     return keys or [next(iter(texts))]
 
 

@@ -32,6 +32,13 @@ from surveys.paper.printing import (
 )
 
 
+LANGUAGE_LABELS = {
+    "zh-hans,en": _("Chinese, with English below"),
+    "zh-hans": _("Chinese only"),
+    "en": _("English only"),
+}
+
+
 class PrintForm(forms.Form):
     copies = forms.IntegerField(
         label=_("Number of copies"),
@@ -47,13 +54,8 @@ class PrintForm(forms.Form):
     )
     languages = forms.ChoiceField(
         label=_("Languages on the form"),
-        choices=[
-            ("zh-hans,en", _("Chinese, with English below")),
-            ("zh-hans", _("Chinese only")),
-            ("en", _("English only")),
-        ],
+        choices=[(code, label) for code, label in LANGUAGE_LABELS.items()],
         initial="zh-hans,en",
-        widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose the languages from the list.")},
     )
     community = forms.TypedChoiceField(
@@ -106,7 +108,9 @@ def print_page(request: HttpRequest, slug: str) -> HttpResponse:
                 % {"number": batch.pk, "copies": batch.copies, "first": batch.first_serial, "last": batch.last_serial},
             )
             return redirect("surveys:paper_print", slug=survey.slug)
-    batches = survey.print_batches.select_related("community__district", "created_by")
+    batches = list(survey.print_batches.select_related("community__district", "created_by"))
+    for batch in batches:
+        batch.languages_label = LANGUAGE_LABELS.get(batch.languages, batch.languages)
     return TemplateResponse(
         request,
         "surveys/paper/print_page.html",
