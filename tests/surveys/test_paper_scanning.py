@@ -414,3 +414,20 @@ def test_progress_polls_while_running_and_reloads_once_when_done(english, clerk,
     fragment = english.get(batch_url(batch), headers={"HX-Request": "true"})
     assert fragment["HX-Refresh"] == "true" and "hx-trigger" not in fragment.content.decode()
     assert fragment["Vary"] and "HX-Request" in fragment["Vary"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_reads_an_uploaded_batch(english, clerk, team):
+    """The real path: the upload queues a task, the worker runs it with the real reader."""
+    from django.core.management import call_command
+
+    english.force_login(clerk)
+    english.post(UPLOAD, {"team": team.pk, "files": [upload("tiny.png", png_page(1))]})
+    batch = ScanBatch.objects.get()
+    assert batch.status == ScanStatus.QUEUED
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    batch.refresh_from_db()
+    assert batch.status == ScanStatus.DONE and (batch.pages_done, batch.pages_total) == (1, 1)
+    page = batch.pages.get()
+    assert page.status == PageStatus.UNREADABLE and page.reason  # a 60 px picture is no page
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
