@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,14 +50,16 @@ QR_SEARCH = (70.0, 8.0, 525.0, 128.0)  # x0, y0, x1, y1 in points
 INNER = 0.62  # inner disc read for ink; the 1 pt outline sits at r +- 0.5 pt
 RING = (1.35, 1.95)  # paper level ring just outside the bubble
 PAPER_PERCENTILE = 0.80  # marks or labels crossing the ring are darker than paper: take a high one
+INK_FLOOR = 0.10  # a pixel this much darker than its paper is still paper (noise, JPEG)
+INK_FULL = 0.35  # from this much darker on, a pixel is fully ink (light pencil is ~0.4)
 
 # Thresholds on darkness (0 = paper, 1 = black ink over the whole inner disc), calibrated on
 # synthetic pages (bench/paper_scan.py --calibrate): an empty bubble reads 0.00-0.04 even on
 # blurred, noisy, shadowed phone photos; a pen tick or cross through the disc 0.25-0.5, a fill
 # 0.8-0.95; light pencil ticks and crosses 0.10-0.30. LOW sits well above the empty tail, HIGH
 # well below the pen tick's lower tail, so pen marks are decided and pencil at worst held.
-LOW = 0.085
-HIGH = 0.20
+LOW = 0.04
+HIGH = 0.15
 
 MAX_PAGES_PER_FILE = 2000  # a file with more pages is refused as a whole (documented limit)
 MAX_PIXELS_PER_PAGE = 80_000_000  # ~A3 at 600 dpi; larger images are decompression bombs
@@ -244,26 +247,38 @@ def _fit(found: dict[int, np.ndarray], page_markers: dict[int, np.ndarray]) -> t
 # QR
 
 
-def _decode(img: np.ndarray) -> QrPayload | None:
+def _decode(img: np.ndarray, aruco: bool = False) -> QrPayload | None:
     try:
-        text, _pts, _ = cv2.QRCodeDetector().detectAndDecode(img)
+        detector = cv2.QRCodeDetectorAruco() if aruco else cv2.QRCodeDetector()
+        text, _pts, _ = detector.detectAndDecode(img)
     except cv2.error:
         return None
     return parse_qr(text)
 
 
-def find_qr(straightened: np.ndarray | None, gray: np.ndarray) -> QrPayload | None:
-    """Decode the page's QR: first the strip between the top markers of the straightened page,
-    then that strip binarised and upsampled, then the whole image and the image turned 180°."""
+def find_qr(straightened: np.ndarray | None, gray: np.ndarray, H: np.ndarray | None = None) -> QrPayload | None:
+    """Decode the page's QR. Fast path: the strip between the top markers of the straightened
+    page. Then, for blurred or small codes: that strip warped again at twice the resolution
+    from the working image (cubic), with both OpenCV decoders, and binarised; last, the whole
+    image and the image turned 180° (when no homography could be fitted)."""
     if straightened is not None:
         x0, y0, x1, y1 = (int(v * PX_PER_PT) for v in QR_SEARCH)
         strip = straightened[y0:y1, x0:x1]
         payload = _decode(strip)
         if payload:
             return payload
-        big = cv2.resize(strip, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-        _, binary = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        payload = _decode(binary)
+        if H is not None:
+            up = np.array([[2.0, 0, -2 * x0], [0, 2.0, -2 * y0], [0, 0, 1]]) @ H
+            strip = cv2.warpPerspective(gray, up, (2 * (x1 - x0), 2 * (y1 - y0)), flags=cv2.INTER_CUBIC,
+                                        borderMode=cv2.BORDER_REPLICATE)
+        else:
+            strip = cv2.resize(strip, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        payload = _decode(strip) or _decode(strip, aruco=True)
+        if payload:
+            return payload
+        sharp = cv2.addWeighted(strip, 2.0, cv2.GaussianBlur(strip, (0, 0), 3), -1.0, 0)
+        binary = cv2.adaptiveThreshold(sharp, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 51, 10)
+        payload = _decode(binary) or _decode(sharp, aruco=True)
         if payload:
             return payload
     h, w = gray.shape
@@ -308,11 +323,15 @@ def bubble_darkness(straightened: np.ndarray, bubbles: list[dict]) -> np.ndarray
         cx = np.clip(cx, reach, w - reach - 1)
         cy = np.clip(cy, reach, h - reach - 1)
         centre = (cy * w + cx)[:, None]
-        ink = flat[centre + inner_off[None, :]].mean(axis=1, dtype=np.float32)
         ring = flat[centre + ring_off[None, :]]
         k = int(PAPER_PERCENTILE * (ring.shape[1] - 1))
-        paper = np.partition(ring, k, axis=1)[:, k].astype(np.float32)
-        out[rows] = np.clip((paper - ink) / np.maximum(paper, 40.0), 0.0, 1.0)
+        paper = np.maximum(np.partition(ring, k, axis=1)[:, k].astype(np.float32), 40.0)[:, None]
+        # Per pixel: how much darker than the paper, as a share; below INK_FLOOR is paper (noise,
+        # JPEG ringing), from INK_FULL on it is ink. A thin grey pencil line then counts as much as
+        # a pen line of the same width, and the score is the share of the disc that is inked.
+        rel = (paper - flat[centre + inner_off[None, :]].astype(np.float32)) / paper
+        ink = np.clip((rel - INK_FLOOR) * (1.0 / (INK_FULL - INK_FLOOR)), 0.0, 1.0)
+        out[rows] = ink.mean(axis=1)
     return out
 
 
@@ -387,7 +406,7 @@ def read_page(gray: np.ndarray, layout_for: Callable[[QrPayload], dict | None], 
     if not upside_down and 1 in found and 3 in found:
         upside_down = bool(found[1][:, 1].mean() > found[3][:, 1].mean())
 
-    payload = find_qr(straightened, work)
+    payload = find_qr(straightened, work, H)
     if payload is None:
         return _unreadable(gettext_noop("the page's code (QR) cannot be read"), None, straightened, len(found))
     if site is not None and payload.site != site:
@@ -575,19 +594,24 @@ def pdf_page_count(src: str | os.PathLike | bytes) -> int:
 IMAGE_FORMATS = frozenset({"PNG", "JPEG", "MPO", "TIFF"})
 
 
-def iter_image_pages(src: str | os.PathLike | bytes, max_side: int = 2400) -> Iterator[np.ndarray]:
+def iter_image_pages(src: str | os.PathLike | bytes, min_side: int = 1700) -> Iterator[np.ndarray]:
     """Each frame of a PNG, JPEG or (multi-page) TIFF as a grey uint8 array, one at a time.
 
     Refuses (ScanFileError) an empty file, a file that is not one of these images, more than
     MAX_PAGES_PER_FILE frames, or a frame above MAX_PIXELS_PER_PAGE pixels (checked from the
-    header before any pixel is decoded: a decompression bomb never gets decoded). JPEGs larger
-    than `max_side` are decoded reduced (DCT scaling), which is what makes decoding cheap."""
+    header before any pixel is decoded: a decompression bomb never gets decoded). A JPEG is
+    decoded reduced (DCT scaling by 1/2, 1/4, 1/8) as far as its long side stays >= `min_side`
+    (1700 px: 2 px per point for an A4 page that fills the picture); that halves decoding time."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     data = _source_bytes_or_path(src)
     fp = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
-        with Image.open(fp) as image:
+        with warnings.catch_warnings():
+            # Pillow warns above 89 MP at open; our own, lower limit below refuses such pages.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(fp)
+        with image:
             if image.format not in IMAGE_FORMATS:
                 raise ScanFileError(gettext_noop("the file is not a PDF, TIFF, PNG or JPEG image"))
             frames = getattr(image, "n_frames", 1)
@@ -600,8 +624,8 @@ def iter_image_pages(src: str | os.PathLike | bytes, max_side: int = 2400) -> It
                 if w * h > MAX_PIXELS_PER_PAGE:
                     raise ScanFileError(gettext_noop("page %(page)d is %(w)d x %(h)d pixels, too large to be a "
                                                      "scanned page"), page=index + 1, w=w, h=h)
-                if frame.format == "JPEG" and max(w, h) > max_side:
-                    frame.draft("L", (w * max_side // max(w, h), h * max_side // max(w, h)))
+                if image.format in ("JPEG", "MPO") and max(w, h) >= 2 * min_side:
+                    frame.draft("L", (-(-w * min_side // max(w, h)), -(-h * min_side // max(w, h))))
                 try:
                     grey = frame.convert("L")
                 except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
@@ -612,9 +636,7 @@ def iter_image_pages(src: str | os.PathLike | bytes, max_side: int = 2400) -> It
         raise ScanFileError(gettext_noop("the file is not a PDF, TIFF, PNG or JPEG image")) from None
     except Image.DecompressionBombError:
         raise ScanFileError(gettext_noop("the image is too large to be a scanned page")) from None
-    except (OSError, SyntaxError) as error:
-        if isinstance(error, ScanFileError):
-            raise
+    except (OSError, SyntaxError):
         raise ScanFileError(gettext_noop("the image is damaged and cannot be read")) from None
 
 

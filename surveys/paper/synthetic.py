@@ -28,7 +28,7 @@ def demo_layout(*, survey: int = 7, version: int = 1, site: str = "0badc0de", se
     layout = {"page_size_pt": [PAGE_W, PAGE_H], "sheets": list(serials), "pages": [], "site": site,
               "survey": survey, "version": version, "questions": [], "boxes": [],
               "markers": [{"id": i, "corners": c.tolist()} for i, c in marker_corners().items()],
-              "qr": {"x": PAGE_W / 2 - 31.2, "y": 28.35, "size": 62.4}}
+              "qr": {"x": 445.71, "y": 28.35, "size": 62.36}}  # where layout.qr_box() puts it
     kinds = [("single", 4), ("multiple", 5), ("yes_no", 2), ("scale", 5), ("segment", 6), ("short_text", 0),
              ("single", 3), ("number", 0), ("multiple", 4)]
     qn = 0
@@ -76,7 +76,9 @@ def _pts(xy, ppt: float) -> tuple[int, int]:
 def qr_image(text: str) -> np.ndarray:
     params = cv2.QRCodeEncoder_Params()
     params.correction_level = cv2.QRCodeEncoder_CORRECT_LEVEL_M
-    return cv2.QRCodeEncoder.create(params).encode(text)  # 1 px per module, with a quiet zone
+    params.version = 3  # as printed: 29 modules in 22 mm
+    code = cv2.QRCodeEncoder.create(params).encode(text)  # 1 px per module, 2-module border
+    return code[2:-2, 2:-2]  # the modules alone: the quiet zone is the white page around them
 
 
 def draw_page(layout: dict, payload: QrPayload, dpi: float = 150) -> np.ndarray:
@@ -84,20 +86,20 @@ def draw_page(layout: dict, payload: QrPayload, dpi: float = 150) -> np.ndarray:
     ppt = dpi / 72.0
     w, h = int(round(PAGE_W * ppt)), int(round(PAGE_H * ppt))
     img = np.full((h, w), 255, np.uint8)
+    page = next(p for p in layout["pages"] if p["page"] == payload.page)
     dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
     for mid, corners in marker_corners().items():
         side = int(round(MARKER_SIZE * ppt))
         marker = cv2.aruco.generateImageMarker(dictionary, mid, side)
         x0, y0 = int(round(corners[0][0] * ppt)), int(round(corners[0][1] * ppt))
         img[y0:y0 + side, x0:x0 + side] = marker
-    qr = layout.get("qr") or {"x": PAGE_W / 2 - 31.2, "y": 28.35, "size": 62.4}
+    qr = page.get("qr") or layout.get("qr") or {"x": PAGE_W / 2 - 31.2, "y": 28.35, "size": 62.36}
     code = qr_image(payload.text())
     side = int(round(qr["size"] * ppt))
     code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
     x0, y0 = int(round(qr["x"] * ppt)), int(round(qr["y"] * ppt))
     img[y0:y0 + side, x0:x0 + side] = code
     font = cv2.FONT_HERSHEY_SIMPLEX
-    page = next(p for p in layout["pages"] if p["page"] == payload.page)
     for q in layout.get("questions", []):
         if q["page"] != payload.page:
             continue
@@ -230,10 +232,11 @@ def degrade(img: np.ndarray, rng: np.random.Generator, profile: Profile = SCAN, 
     # Shadow: light falls off linearly in a random direction.
     low = rng.uniform(*profile.shadow)
     theta = rng.uniform(0, 2 * np.pi)
-    yy, xx = np.mgrid[0:H_, 0:W_].astype(np.float32)
-    t = (np.cos(theta) * xx / W_ + np.sin(theta) * yy / H_)
-    t = (t - t.min()) / max(float(t.max() - t.min()), 1e-6)
-    out *= low + (1 - low) * t
+    gx = np.float32(np.cos(theta)) * np.arange(W_, dtype=np.float32)[None, :] / W_
+    gy = np.float32(np.sin(theta)) * np.arange(H_, dtype=np.float32)[:, None] / H_
+    lo = min(0.0, float(np.cos(theta))) + min(0.0, float(np.sin(theta)))
+    span = abs(float(np.cos(theta))) + abs(float(np.sin(theta)))
+    out *= np.float32(low) + np.float32((1 - low) / span) * (gx + gy - np.float32(lo))
     sigma = rng.uniform(*profile.blur)
     out = cv2.GaussianBlur(out, (0, 0), sigma)
     out += rng.normal(0, rng.uniform(*profile.noise), out.shape).astype(np.float32)

@@ -1,0 +1,275 @@
+"""The mark reader alone (pure: no database): QR payloads, markers, orientation, decisions per
+question kind, and the refusals of bad files."""
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from surveys.paper import marks
+from surveys.paper.marks import QrPayload, ScanFileError, iter_image_pages, iter_pdf_pages, parse_qr, read_page
+from surveys.paper.synthetic import SCAN, degrade, demo_layout, draw_mark, draw_page, layout_lookup
+
+SITE = "0badc0de"
+DPI = 150
+
+
+@pytest.fixture(scope="module")
+def layout():
+    return demo_layout(site=SITE, survey=7, version=3, serials=[1001])
+
+
+@pytest.fixture(scope="module")
+def layout_for(layout):
+    return layout_lookup({(SITE, 7, 3): layout})
+
+
+def payload(page=1, site=SITE, survey=7, version=3, serial=1001):
+    return QrPayload(site, survey, version, serial, page)
+
+
+def bubble(layout, key, value, page=1):
+    return next(b for b in layout["pages"][page - 1]["bubbles"] if b["question"] == key and b["value"] == value)
+
+
+def kinds(layout, page=1):
+    return {q["key"]: q["kind"] for q in layout["questions"] if q["page"] == page}
+
+
+def marked_page(layout, marks_by_bubble, page=1, seed=0):
+    img = draw_page(layout, payload(page), DPI)
+    rng = np.random.default_rng(seed)
+    for (key, value), kind in marks_by_bubble.items():
+        draw_mark(img, bubble(layout, key, value, page), kind, DPI, rng)
+    return img
+
+
+def blot_marker(img, marker_id):
+    """Paint a corner marker white, as if torn off or folded away."""
+    ppt = DPI / 72
+    corners = marks.marker_corners()[marker_id] * ppt
+    x0, y0 = corners.min(axis=0).astype(int) - 4
+    x1, y1 = corners.max(axis=0).astype(int) + 4
+    img[y0:y1, x0:x1] = 255
+
+
+# -- QR payload ---------------------------------------------------------------------------------
+
+
+def test_payload_round_trips_through_its_text():
+    p = QrPayload("0badc0de", 12, 4, 1000123, 2)
+    assert p.text() == "CL1|0badc0de|12|4|1000123|2"
+    assert parse_qr(p.text()) == p
+
+
+@pytest.mark.parametrize("text", [
+    None, "", "hello", "CL2|0badc0de|12|4|1000123|2", "CL1|0BADC0DE|12|4|1000123|2",
+    "CL1|0badc0|12|4|1000123|2", "CL1|0badc0de|12|4|1000123", "CL1|0badc0de|12|4|1000123|2|9",
+    "CL1|0badc0de|x|4|1000123|2", "CL1|0badc0de|12|4|1000123|0", "https://example.org/?CL1|0badc0de|1|1|1|1",
+])
+def test_anything_else_is_not_a_payload(text):
+    assert parse_qr(text) is None
+
+
+# -- reading a page -----------------------------------------------------------------------------
+
+
+def test_clean_page_reads_every_clear_mark(layout, layout_for):
+    k = kinds(layout)
+    single = next(key for key, kind in k.items() if kind == "single")
+    multiple = next(key for key, kind in k.items() if kind == "multiple")
+    img = marked_page(layout, {(single, "c2"): "fill", (multiple, "c1"): "tick", (multiple, "c3"): "cross"})
+    result = read_page(img, layout_for)
+    assert result.status == "review"  # the writing box always goes to a clerk
+    assert result.payload == payload()
+    assert result.answers[single] == ["c2"]
+    assert result.answers[multiple] == ["c1", "c3"]
+    blank = [key for key, kind in k.items() if kind not in marks.TEXT_KINDS and key not in (single, multiple)]
+    assert all(result.answers[key] == [] for key in blank)
+    assert [h.kind for h in result.holds] == ["text"]
+    text_hold = result.holds[0]
+    assert k[text_hold.question_key] in marks.TEXT_KINDS
+    assert text_hold.crop.dtype == np.uint8 and text_hold.crop.shape[0] > 50
+    assert text_hold.machine_read["ink"] < 0.01  # nothing written
+    assert result.straightened.shape == (round(marks.PAGE_H * 2), round(marks.PAGE_W * 2))
+
+
+def test_two_marks_in_a_one_answer_question_are_held_not_guessed(layout, layout_for):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    img = marked_page(layout, {(single, "c1"): "fill", (single, "c3"): "cross"})
+    result = read_page(img, layout_for)
+    hold = next(h for h in result.holds if h.question_key == single)
+    assert single not in result.answers
+    assert (hold.kind, str(hold.reason)) == ("choice", "two marks")
+    assert hold.machine_read["guess"] == ["c1", "c3"]
+    assert hold.machine_read["darkness"]["c1"] > marks.HIGH
+    assert hold.crop.shape[1] > hold.crop.shape[0] > 40
+
+
+def test_a_stray_dot_is_unsure_not_a_mark_nor_blank(layout, layout_for):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    img = marked_page(layout, {(single, "c2"): "dot"})
+    result = read_page(img, layout_for)
+    hold = next(h for h in result.holds if h.question_key == single)
+    assert str(hold.reason) == "unsure mark"
+    assert marks.LOW < hold.machine_read["darkness"]["c2"] < marks.HIGH
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_light_pencil_is_read_or_held_never_blank(layout, layout_for, seed):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    kind = ("pencil_tick", "pencil_cross", "pencil_fill")[seed % 3]
+    img = marked_page(layout, {(single, "c2"): kind}, seed=seed)
+    img = degrade(img, np.random.default_rng(seed), SCAN)
+    result = read_page(img, layout_for)
+    held = {h.question_key for h in result.holds}
+    assert result.answers.get(single) == ["c2"] or single in held
+
+
+def test_upside_down_page_reads_the_same(layout, layout_for):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    img = marked_page(layout, {(single, "c3"): "fill"})
+    result = read_page(cv2.rotate(img, cv2.ROTATE_180), layout_for)
+    assert result.upside_down
+    assert result.payload == payload()
+    assert result.answers[single] == ["c3"]
+
+
+@pytest.mark.parametrize("missing", [0, 1, 2, 3])
+def test_three_markers_are_enough(layout, layout_for, missing):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    img = marked_page(layout, {(single, "c1"): "cross"})
+    blot_marker(img, missing)
+    img = degrade(img, np.random.default_rng(missing), SCAN, upside_down=False)
+    result = read_page(img, layout_for)
+    assert result.markers_found == 3
+    assert result.answers[single] == ["c1"]
+
+
+def test_two_markers_are_too_few_and_say_so(layout, layout_for):
+    img = draw_page(layout, payload(), DPI)
+    blot_marker(img, 1)
+    blot_marker(img, 3)
+    result = read_page(img, layout_for)
+    assert result.status == "unreadable"
+    assert str(result.reason) == "too few corner markers (found 2 of 4)"
+    assert result.reason.template == "too few corner markers (found %(found)d of 4)"
+    assert result.payload == payload()  # the code is still read, so the clerk knows which sheet
+
+
+def test_no_markers_at_all_is_unreadable_with_the_reason(layout_for):
+    blank = np.full((1754, 1240), 250, np.uint8)
+    result = read_page(blank, layout_for)
+    assert (result.status, str(result.reason)) == ("unreadable", "too few corner markers (found 0 of 4)")
+    assert result.payload is None and result.answers == {} and result.holds == []
+
+
+def test_a_page_from_another_city_is_refused(layout):
+    img = draw_page(layout, payload(site="feedface"), DPI)
+    result = read_page(img, lambda p: layout)  # even if a lookup hands back a layout
+    assert (result.status, str(result.reason)) == ("unreadable", "a page from another city's survey")
+    result = read_page(img, lambda p: None, site=SITE)
+    assert str(result.reason) == "a page from another city's survey"
+
+
+def test_an_unknown_survey_version_is_reported(layout, layout_for):
+    img = draw_page(layout, payload(version=9), DPI)
+    result = read_page(img, layout_for)
+    assert (result.status, str(result.reason)) == ("unreadable", "survey 7 version 9 is not known here")
+    assert result.payload.version == 9
+
+
+def test_a_page_beyond_the_layout_is_reported(layout):
+    img = draw_page(layout, payload(), DPI)
+    one_page = {**layout, "pages": [dict(layout["pages"][1], page=2)]}
+    result = read_page(img, lambda p: one_page)
+    assert str(result.reason) == "the survey has no page 1"
+
+
+def test_garbage_images_never_raise(layout_for):
+    for img in (np.zeros((0, 0), np.uint8), np.zeros((10, 10), np.uint8),
+                np.random.default_rng(0).integers(0, 255, (800, 600), dtype=np.uint8)):
+        assert read_page(img, layout_for).status == "unreadable"
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def pdf_bytes(pages=2, encrypt=None):
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(595.28, 841.89), encrypt=encrypt)
+    for n in range(pages):
+        canvas.drawString(100, 700, f"page {n + 1}")
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def test_pdf_pages_stream_one_by_one():
+    pages = iter_pdf_pages(pdf_bytes(3), dpi=72)
+    first = next(pages)
+    assert first.dtype == np.uint8 and abs(first.shape[0] - 842) <= 1 and abs(first.shape[1] - 595) <= 1
+    assert len(list(pages)) == 2
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the file is empty"),
+    (b"hello, not a pdf", "the file is not a PDF"),
+    (b"%PDF-1.4\n garbage garbage", "the PDF is damaged and cannot be read"),
+])
+def test_bad_pdfs_are_refused_with_a_sentence(data, message):
+    with pytest.raises(ScanFileError, match=message):
+        next(iter_pdf_pages(data))
+
+
+def test_encrypted_pdf_is_refused():
+    with pytest.raises(ScanFileError, match="encrypted"):
+        next(iter_pdf_pages(pdf_bytes(1, encrypt="secret")))
+
+
+def test_too_many_pages_refuse_the_file_before_reading_any(monkeypatch):
+    monkeypatch.setattr(marks, "MAX_PAGES_PER_FILE", 2)
+    with pytest.raises(ScanFileError) as caught:
+        next(iter_pdf_pages(pdf_bytes(3)))
+    assert str(caught.value) == "the PDF has 3 pages; at most 2 pages per file are read, split it into smaller files"
+
+
+def test_empty_file_on_disk_is_refused(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"")
+    with pytest.raises(ScanFileError, match="the file is empty"):
+        next(iter_pdf_pages(path))
+
+
+def test_multi_page_tiff_gives_each_page():
+    frames = [Image.new("L", (300, 400), value) for value in (10, 200)]
+    out = io.BytesIO()
+    frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:])
+    pages = list(iter_image_pages(out.getvalue()))
+    assert [int(p[0, 0]) for p in pages] == [10, 200]
+
+
+def test_non_image_is_refused():
+    with pytest.raises(ScanFileError, match="not a PDF, TIFF, PNG or JPEG"):
+        next(iter_image_pages(b"GIF89a" + b"\0" * 100))
+    with pytest.raises(ScanFileError, match="not a PDF, TIFF, PNG or JPEG"):
+        next(iter_image_pages(b"just some text"))
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    out = io.BytesIO()
+    Image.new("1", (10_000, 9_000), 1).save(out, format="PNG")  # 90 MP in a few kB
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(ScanFileError, match="too large to be a scanned page"):
+        next(iter_image_pages(out.getvalue()))
+
+
+def test_large_jpeg_is_decoded_reduced():
+    out = io.BytesIO()
+    Image.new("L", (2480, 3508), 255).save(out, format="JPEG")
+    (page,) = iter_image_pages(out.getvalue(), min_side=1700)
+    assert 1754 <= page.shape[0] < 3508
