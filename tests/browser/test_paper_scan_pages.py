@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.files import File
 
 from surveys.paper.models import ReviewItem, ScanBatch
 from surveys.paper.scanning import accept_upload, process_batch
-from tests.surveys.conftest import full_answers, occupations, survey  # noqa: F401 - fixtures
+from tests.surveys.conftest import occupations, survey  # noqa: F401 - the every-kind survey's fixtures
 from tests.surveys.paper_scan_helpers import MARKS, marked_pages, print_real, save_tiff
-from django.core.files import File
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("CITYLAB_SCREENSHOTS")

@@ -14,7 +14,7 @@ from surveys.models import Response
 from surveys.paper.models import ReviewItem
 from surveys.paper.scanning import accept_upload, process_batch
 from tests.surveys.paper_scan_helpers import (
-    Hold, Result, ScriptedReader, answers_page_1, answers_page_2, page_of, print_sheets, tiff_pages, upload,
+    Hold, Result, ScriptedReader, answers_page_1, page_of, print_sheets, tiff_pages, upload,
 )
 
 

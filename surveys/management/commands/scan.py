@@ -14,7 +14,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citylab.models import Team
-from surveys.paper.models import ScanFile, ScanPage
+from surveys.paper.models import ScanPage
 from surveys.paper.scanning import MAX_FILE_BYTES, MAX_PAGES_PER_FILE, accept_upload, process_batch
 
 
