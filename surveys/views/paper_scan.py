@@ -9,6 +9,8 @@ scans of residents' handwriting are not public media.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,10 +21,11 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from citylab import audit
@@ -161,7 +164,35 @@ def scan_batch(request: HttpRequest, pk: int) -> HttpResponse:
         "page": Paginator(pages, PAGES_PER_SCREEN).get_page(request.GET.get("page")),
         "open_items": open_items,
         "can_review": may(request.user, Action.ENTER, batch),
+        "stalled": stalled(batch),
     })
+
+
+# A batch reading no page for this long has lost its worker (a crash, a restart): a clerk may
+# start it again, and it goes on with the pages not stored yet.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def stalled(batch: ScanBatch) -> bool:
+    if batch.status == ScanStatus.FAILED:
+        return True
+    if batch.status != ScanStatus.RUNNING:
+        return False
+    last = batch.pages.order_by("-read_at").values_list("read_at", flat=True).first() or batch.created_at
+    return timezone.now() - last > STALLED_AFTER
+
+
+@require_POST
+@login_required
+def scan_restart(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_for_member_or_404(ScanBatch.objects, request.user, Action.ENTER, pk=pk)
+    if stalled(batch):
+        ScanBatch.objects.filter(pk=batch.pk).update(status=ScanStatus.QUEUED, message="")
+        batch.status = ScanStatus.QUEUED
+        enqueue_batch(batch)
+        audit.record(request, "paper.scan_restarted", batch, pages_done=batch.pages_done)
+        messages.success(request, _("Reading starts again with the pages not read yet."))
+    return redirect("surveys:scan_batch", pk=batch.pk)
 
 
 @require_GET

@@ -431,3 +431,21 @@ def test_the_worker_reads_an_uploaded_batch(english, clerk, team):
     page = batch.pages.get()
     assert page.status == PageStatus.UNREADABLE and page.reason  # a 60 px picture is no page
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_a_stopped_batch_can_be_started_again_by_a_clerk(english, clerk, viewer, team, survey, sheets):
+    outcome = accept_upload(team=team, user=clerk, files=[upload("a.tif", tiff_pages(1, 2))])
+    batch = outcome.batch
+    restart = reverse("surveys:scan_restart", kwargs={"pk": batch.pk})
+    english.force_login(clerk)
+    english.post(restart)
+    assert not DBTaskResult.objects.exists()  # queued and not stalled: nothing to restart
+    ScanBatch.objects.filter(pk=batch.pk).update(status=ScanStatus.FAILED, message="Reading stopped")
+    assert "Start reading again" in english.get(batch_url(batch)).content.decode()
+    english.force_login(viewer)
+    assert english.post(restart).status_code == HTTPStatus.FORBIDDEN
+    english.force_login(clerk)
+    response = english.post(restart, follow=True)
+    assert "Reading starts again with the pages not read yet." in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ScanStatus.QUEUED and DBTaskResult.objects.count() == 1
