@@ -13,7 +13,8 @@ After each page (and after each clerk's decision, see `complete_sheet`), a sheet
 are all in and that awaits no decision becomes one Response through `response_record`, with
 submission key "paper:<serial>": a sheet scanned twice is one response, however it is rescanned.
 
-The mark reading itself is pure and lives in surveys.paper.marks (`read_page`).
+The mark reading itself is pure and lives in surveys.paper.marks (`read_page`); files, their
+limits and their pages are in surveys.paper.scanfiles.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 from django.core.files.base import ContentFile, File
@@ -30,139 +31,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from PIL import Image, UnidentifiedImageError
 
 from citylab.models import Team
 from surveys.messages import error_message
 from surveys.models import Channel, Kind, Response, Survey
-from surveys.paper import marks
 from surveys.paper.models import (
     PageStatus, PrintBatch, ReviewItem, ReviewKind, ScanBatch, ScanFile, ScanPage, ScanStatus, Sheet,
 )
+from surveys.paper.scanfiles import FileRefused, check_file, iter_pages
 from surveys.services import ResponseInvalid, SurveyRules, response_record, survey_rules
 
-# Documented limits (README, upload page). A 200 MB file is some 2,000 pages of a 300 dpi
-# black-and-white scan; a 2,000-page file takes a few minutes to read. Larger jobs are split
-# into several files, so that one bad file never holds back hours of work.
-MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_PAGES_PER_FILE = marks.MAX_PAGES_PER_FILE  # 2,000, the reader's own limit
-# About A3 at 600 dpi; a picture claiming far more is a decompression bomb (a few kilobytes
-# that would expand to gigabytes), not a scan. Checked from the header, before decoding.
-MAX_PIXELS = marks.MAX_PIXELS_PER_PAGE
-# PDF pages are rendered at the reader's resolution (150 dpi: the reader works at 144).
-RENDER_DPI = marks.DEFAULT_PDF_DPI
-# JPEGs (phone photos) are decoded reduced to this long side: what the reader needs, and fast.
-JPEG_SIDE = 2400
-
-PDF, TIFF, PNG, JPEG = "pdf", "tiff", "png", "jpeg"
-
-
-def sniff(head: bytes) -> str | None:
-    """The file's kind from its first bytes: names and browsers' content types can lie."""
-    if head.startswith(b"%PDF-"):
-        return PDF
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return TIFF
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    return None
-
-
-class FileRefused(Exception):
-    """The whole file cannot be read; the sentence says why and what to do."""
-
-
-def _pdf_document(source):
-    import pypdfium2 as pdfium
-
-    try:
-        return pdfium.PdfDocument(source)
-    except pdfium.PdfiumError as error:
-        if "password" in str(error).lower():
-            raise FileRefused(_("The PDF is protected with a password. Save it again without a password and upload it again.")) from None
-        raise FileRefused(_("The PDF is damaged and cannot be opened. Scan the pages again or export the PDF again.")) from None
-
-
-def _too_many_pages(count: int) -> FileRefused:
-    return FileRefused(
-        _("The file has %(count)s pages; at most %(limit)s pages per file can be read. Split it into smaller files.")
-        % {"count": f"{count:,}", "limit": f"{MAX_PAGES_PER_FILE:,}"}
-    )
-
-
-def _check_pixels(width: int, height: int) -> None:
-    if width * height > MAX_PIXELS:
-        raise FileRefused(
-            _("The picture is %(width)s × %(height)s pixels, far larger than a scanned page (at most %(limit)s million pixels). Scan the page at 150 to 300 dpi.")
-            % {"width": f"{width:,}", "height": f"{height:,}", "limit": MAX_PIXELS // 1_000_000}
-        )
-
-
-def _open_image(source) -> Image.Image:
-    try:
-        image = Image.open(source)
-    except Image.DecompressionBombError:
-        raise FileRefused(
-            _("The picture is far larger than a scanned page (at most %(limit)s million pixels). Scan the page at 150 to 300 dpi.")
-            % {"limit": MAX_PIXELS // 1_000_000}
-        ) from None
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise FileRefused(_("The picture is damaged and cannot be opened. Scan the page again.")) from None
-    _check_pixels(*image.size)
-    return image
-
-
-def count_pages(source: BinaryIO, kind: str) -> int:
-    """Open the file as `kind` and count its pages, refusing what cannot be read as a whole."""
-    if kind == PDF:
-        document = _pdf_document(source)
-        try:
-            count = len(document)
-        finally:
-            document.close()
-        if count == 0:
-            raise FileRefused(_("The PDF has no pages."))
-        if count > MAX_PAGES_PER_FILE:
-            raise _too_many_pages(count)
-        return count
-    image = _open_image(source)
-    count = getattr(image, "n_frames", 1)
-    if count > MAX_PAGES_PER_FILE:
-        raise _too_many_pages(count)
-    for frame in range(count):
-        try:
-            image.seek(frame)
-        except (EOFError, OSError):
-            raise FileRefused(_("The picture is damaged and cannot be opened. Scan the page again.")) from None
-        _check_pixels(*image.size)
-    if kind in (PNG, JPEG):
-        try:
-            image.verify()  # checks the data, not only the header, without decoding it all
-        except Exception:  # Pillow raises many kinds here; all mean the same to a clerk
-            raise FileRefused(_("The picture is damaged and cannot be opened. Scan the page again.")) from None
-    return count
-
-
-def check_file(name: str, size: int, source: BinaryIO) -> tuple[str, int]:
-    """(kind, pages) of an upload, or FileRefused with the reason."""
-    if size == 0:
-        raise FileRefused(_("The file is empty (0 bytes). Upload the file again."))
-    if size > MAX_FILE_BYTES:
-        raise FileRefused(
-            _("The file is %(size)s MB; at most %(limit)s MB per file can be uploaded. Split it into smaller files.")
-            % {"size": f"{size / 1024 / 1024:,.0f}", "limit": MAX_FILE_BYTES // 1024 // 1024}
-        )
-    source.seek(0)
-    kind = sniff(source.read(8))
-    source.seek(0)
-    if kind is None:
-        raise FileRefused(_("This is not a scan: upload PDF, TIFF, PNG or JPEG files."))
-    try:
-        return kind, count_pages(source, kind)
-    finally:
-        source.seek(0)
+# --- Upload ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -200,56 +79,6 @@ def accept_upload(*, team: Team, user, files: Iterable[File]) -> UploadOutcome:
 
 
 # --- Reading pages ----------------------------------------------------------------------------
-
-
-def iter_pages(scan_file: ScanFile, skip: set[int] = frozenset()) -> Iterator[tuple[int, np.ndarray | Exception]]:
-    """(1-based index, grayscale page) for each page of a stored file, one at a time.
-
-    A page that cannot be decoded comes as its exception, so that one bad page of a TIFF does
-    not stop the others. Pages in `skip` (already stored) are not decoded at all.
-    """
-    with scan_file.upload.open("rb") as source:
-        kind = sniff(source.read(8))
-        source.seek(0)
-        if kind == PDF:
-            document = _pdf_document(source)
-            try:
-                for index in range(1, len(document) + 1):
-                    if index in skip:
-                        continue
-                    try:
-                        yield index, _render_pdf_page(document[index - 1])
-                    except FileRefused as error:
-                        yield index, error
-                    except Exception as error:  # pdfium errors have no common base
-                        yield index, error
-            finally:
-                document.close()
-            return
-        image = _open_image(source)
-        for index in range(1, getattr(image, "n_frames", 1) + 1):
-            if index in skip:
-                continue
-            try:
-                image.seek(index - 1)
-                _check_pixels(*image.size)
-                width, height = image.size
-                if image.format == "JPEG" and max(width, height) > JPEG_SIDE:
-                    image.draft("L", (width * JPEG_SIDE // max(width, height), height * JPEG_SIDE // max(width, height)))
-                yield index, np.asarray(image.convert("L"))
-            except Exception as error:  # a truncated frame: report it for this page only
-                yield index, error
-
-
-def _render_pdf_page(page) -> np.ndarray:
-    width, height = page.get_size()
-    scale = RENDER_DPI / 72
-    _check_pixels(int(width * scale), int(height * scale))
-    bitmap = page.render(scale=scale, grayscale=True)
-    gray = bitmap.to_numpy()
-    if gray.ndim == 3:
-        gray = gray[..., 0]
-    return np.ascontiguousarray(gray)
 
 
 def site_code() -> str:

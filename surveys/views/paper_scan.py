@@ -34,7 +34,8 @@ from citylab.models import Team
 from surveys.models import Kind, Question
 from surveys.options import answer_options
 from surveys.paper.models import PageStatus, ReviewItem, ReviewKind, ScanBatch, ScanPage, ScanStatus
-from surveys.paper.scanning import MAX_FILE_BYTES, MAX_PAGES_PER_FILE, accept_upload, decide
+from surveys.paper.scanfiles import MAX_FILE_BYTES, MAX_PAGES_PER_FILE
+from surveys.paper.scanning import accept_upload, decide
 from surveys.paper.tasks import enqueue_batch
 
 PAGES_PER_SCREEN = 100

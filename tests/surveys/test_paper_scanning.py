@@ -8,7 +8,7 @@ from django.utils import translation
 
 from citylab.models import Community
 from surveys.models import Channel, Response
-from surveys.paper import scanning
+from surveys.paper import scanfiles
 from surveys.paper.models import PageStatus, ReviewItem, ScanBatch, ScanPage, ScanStatus
 from surveys.paper.scanning import accept_upload, decide, process_batch
 from tests.surveys.paper_scan_helpers import (
@@ -91,7 +91,7 @@ def test_a_ten_thousand_page_pdf_is_refused_naming_the_limit(team, clerk):
 
 
 def test_a_file_over_the_size_limit_is_refused(team, clerk, monkeypatch):
-    monkeypatch.setattr(scanning, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(scanfiles, "MAX_FILE_BYTES", 100)
     outcome = accept_upload(team=team, user=clerk, files=[upload("big.pdf", pdf_pages(3))])
     assert outcome.refused[0].problem.endswith("MB per file can be uploaded. Split it into smaller files.")
 

@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citylab.models import Team
 from surveys.paper.models import ScanPage
-from surveys.paper.scanning import MAX_FILE_BYTES, MAX_PAGES_PER_FILE, accept_upload, process_batch
+from surveys.paper.scanfiles import MAX_FILE_BYTES, MAX_PAGES_PER_FILE
+from surveys.paper.scanning import accept_upload, process_batch
 
 
 class Command(BaseCommand):
