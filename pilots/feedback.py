@@ -63,7 +63,7 @@ def submit(*, assignment: Assignment, report: Report, request: HttpRequest,
     try:
         with transaction.atomic():
             # Lock the assignment: two submits at once wait for each other, and the second sees the first.
-            locked = Assignment.objects.select_for_update().select_related("officer", "task").get(pk=assignment.pk)
+            locked = Assignment.objects.select_for_update(of=("self",)).select_related("officer", "task").get(pk=assignment.pk)
             if locked.status == AssignmentStatus.CANCELLED:
                 raise FeedbackError(_("This task was cancelled, so it takes no feedback."))
             if Feedback.objects.filter(assignment=locked).exists():
@@ -106,7 +106,7 @@ def triage(*, feedback: Feedback, status: str, request: HttpRequest, reason: str
     that answers it, record who did it, and tell the officer."""
     reason = reason.strip()
     with transaction.atomic():
-        locked = Feedback.objects.select_for_update().select_related("officer", "task__cycle__pilot__team").get(
+        locked = Feedback.objects.select_for_update(of=("self",)).select_related("officer", "task__cycle__pilot__team").get(
             pk=feedback.pk
         )
         current = FeedbackStatus(locked.status)

@@ -59,7 +59,7 @@ def _move(cycle: Cycle, stage: str, request: HttpRequest | None, *, by_decision:
 @transaction.atomic
 def stage_change(*, cycle: Cycle, stage: str, request: HttpRequest | None = None) -> Cycle:
     """Move a cycle forward (or to stopped), never back."""
-    locked = Cycle.objects.select_for_update().select_related("pilot__team").get(pk=cycle.pk)
+    locked = Cycle.objects.select_for_update(of=("self",)).select_related("pilot__team").get(pk=cycle.pk)
     if stage not in next_stages(locked.stage):
         raise WorkflowError(
             _("Cycle %(number)s cannot move from “%(current)s” to “%(stage)s”: stages only move forward.")
@@ -81,7 +81,7 @@ def decision_record(
     snapshot must be what the figures said when the decision was written. The reasons are kept
     as sentences in the decider's language, as they read them.
     """
-    locked = Cycle.objects.select_for_update().select_related(
+    locked = Cycle.objects.select_for_update(of=("self",)).select_related(
         "pilot__team", "survey", "adoption_question", "satisfaction_question"
     ).get(pk=cycle.pk)
     kind = DecisionKind(kind)

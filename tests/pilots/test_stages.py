@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from citylab.models import AuditEvent
 from pilots import services
 from pilots.models import Cycle, Stage
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # The services speak the active language (zh-Hans by default); these tests read English.
+    with translation.override("en"):
+        yield
+
 
 
 def test_every_forward_move_is_allowed_and_audited(cycle):
