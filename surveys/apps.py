@@ -29,4 +29,7 @@ class SurveysConfig(AppConfig):
         """Entry points on the staff landing page of a team member (citylab does not import surveys)."""
         from django.urls import reverse
 
-        return [(str(_("Surveys: design, results, invitations and entry")), reverse("surveys:list"))]
+        return [
+            (str(_("Surveys: design, results, invitations and entry")), reverse("surveys:list")),
+            (str(_("Paper forms: upload scans and check marks")), reverse("surveys:scan_list")),
+        ]
