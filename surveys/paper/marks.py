@@ -46,7 +46,7 @@ PX_PER_PT = 2.0  # the straightened frame: 144 dpi, a 3 mm bubble is 17 px acros
 # Where the QR is printed (surveys.paper.layout.qr_box(): x, y, size in points; a test keeps
 # the two equal) - read first, as a small crop; then, should a layout ever move it, anywhere
 # in the strip between the two top markers.
-QR_EXPECTED = (445.71, 28.35, 62.36)
+QR_EXPECTED = (445.66, 28.35, 62.36)
 QR_SEARCH = (70.0, 8.0, 525.0, 128.0)  # x0, y0, x1, y1 in points
 DETECT_SIDE = 800  # px, long side of the copy markers are looked for in
 

@@ -28,7 +28,7 @@ def demo_layout(*, survey: int = 7, version: int = 1, site: str = "0badc0de", se
     layout = {"page_size_pt": [PAGE_W, PAGE_H], "sheets": list(serials), "pages": [], "site": site,
               "survey": survey, "version": version, "questions": [], "boxes": [],
               "markers": [{"id": i, "corners": c.tolist()} for i, c in marker_corners().items()],
-              "qr": {"x": 445.71, "y": 28.35, "size": 62.36}}  # where layout.qr_box() puts it
+              "qr": {"x": 445.66, "y": 28.35, "size": 62.36}}  # where layout.qr_box() puts it
     kinds = [("single", 4), ("multiple", 5), ("yes_no", 2), ("scale", 5), ("segment", 6), ("short_text", 0),
              ("single", 3), ("number", 0), ("multiple", 4)]
     qn = 0

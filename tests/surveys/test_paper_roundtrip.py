@@ -1,0 +1,157 @@
+"""Print -> render -> mark -> degrade -> read, with a fixed seed: the real layout and PDF, pages
+marked the way residents mark them and scanned or photographed badly. Clear marks must come
+back exactly; two marks and unsure ones go to a clerk; no automatic answer may ever be wrong."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections import defaultdict
+
+import cv2
+import numpy as np
+import pytest
+
+from surveys.paper import layout as L
+from surveys.paper import marks
+from surveys.paper.layout import layout_survey
+from surveys.paper.marks import QrPayload, read_page
+from surveys.paper.render import render_pdf
+from surveys.paper.synthetic import PHOTO, SCAN, degrade, draw_mark, layout_lookup, render_pdf_page
+
+SITE = "c1c1c1c1"
+DPI = 150
+SERIALS = [200001, 200002, 200003]
+CLEAR = ("fill", "tick", "cross", "scribble")
+PENCIL = ("pencil_fill", "pencil_tick", "pencil_cross")
+
+
+def pair(zh: str, en: str) -> dict[str, str]:
+    return {"zh-hans": zh, "en": en}
+
+
+def choice(value: str, label: str) -> dict:
+    return {"value": value, "label": pair(label, label)}
+
+
+def spec() -> dict:
+    one = [pair("选一项。", "Choose one.")]
+    return {
+        "survey": 31, "version": 4, "slug": "round-trip",
+        "title": pair("往返测试", "Round trip"), "intro": pair("测试。", "A test."),
+        "instructions": [pair("填写说明", "How to answer"), pair("涂满圆圈，打勾或打叉也可以。", "Fill the circle; a tick or cross counts.")],
+        "strings": {"page": pair("第 {page} 页，共 {pages} 页", "Page {page} of {pages}"),
+                    "turn": pair("请翻到下一页", "Please turn over."), "end": pair("谢谢！", "Thank you!")},
+        "questions": [
+            {"key": "age", "kind": "age_band", "text": pair("年龄段？", "Age band?"), "hints": one,
+             "choices": [choice(c, c) for c in ["18-29", "30-44", "45-59", "60-69", "70+"]]},
+            {"key": "phone", "kind": "yes_no", "text": pair("用智能手机吗？", "Smartphone?"), "hints": [],
+             "choices": [choice("yes", "Yes"), choice("no", "No")]},
+            {"key": "entry", "kind": "single", "text": pair("怎样进门？", "How do you get in?"), "hints": one,
+             "choices": [choice("card", "Key card"), choice("face", "Face"), choice("code", "Code"),
+                         choice("guard", "Guard")]},
+            {"key": "problems", "kind": "multiple", "text": pair("遇到过哪些困难？", "Problems?"),
+             "hints": [pair("可多选。", "Tick all that apply.")],
+             "choices": [choice("slow", "Too slow"), choice("glasses", "Glasses"), choice("dark", "Dark"),
+                         choice("cold", "Cold")]},
+            {"key": "ease", "kind": "scale", "text": pair("好用吗？", "How easy?"), "hints": one,
+             "choices": [choice(str(i), str(i)) for i in range(1, 6)]},
+            {"key": "trips", "kind": "number", "text": pair("每天几次？", "Times a day?"), "hints": [], "choices": []},
+            {"key": "app", "kind": "short_text", "text": pair("哪个应用？", "Which app?"), "hints": [], "choices": []},
+            {"key": "help", "kind": "single", "text": pair("需要帮助吗？", "Do you need help?"), "hints": one,
+             "choices": [choice("never", "Never"), choice("sometimes", "Sometimes"), choice("often", "Often")]},
+            {"key": "story", "kind": "long_text", "text": pair("还有什么？", "Anything else?"), "hints": [], "choices": []},
+            {"key": "district", "kind": "district", "text": pair("哪个区？", "District?"), "hints": one,
+             "choices": [choice(f"d{i}", f"District {i}") for i in range(1, 7)]},
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def printed():
+    layout = layout_survey(spec(), languages=("zh-hans", "en"), serials=SERIALS, site=SITE)
+    pdf = io.BytesIO()
+    render_pdf(layout, pdf)
+    return layout.as_json(), pdf.getvalue()
+
+
+def plan_marks(page: dict, kinds: dict[str, str], rng: np.random.Generator, turn) -> dict[str, tuple[str, list, list]]:
+    """Per choice question: (what the resident did, values marked, mark kinds)."""
+    by_q = defaultdict(list)
+    for b in page["bubbles"]:
+        by_q[b["question"]].append(b)
+    plan = {}
+    for key, bubbles in by_q.items():
+        what = ["clear", "two", "blank", "clear", "pencil", "clear", "two"][next(turn) % 7]
+        if what == "two" and kinds[key] == "multiple":
+            what = "clear"
+        count = {"blank": 0, "two": 2}.get(what, 1 if kinds[key] != "multiple" else 2)
+        chosen = [bubbles[i] for i in sorted(rng.choice(len(bubbles), count, replace=False))]
+        pool = PENCIL if what == "pencil" else CLEAR
+        plan[key] = (what, chosen, [pool[int(rng.integers(len(pool)))] for _ in chosen])
+    return plan
+
+
+def test_print_mark_degrade_read(printed):
+    layout, pdf = printed
+    layout_for = layout_lookup({(SITE, 31, 4): layout})
+    kinds = {q["key"]: q["kind"] for page in layout["pages"] for q in page["questions"]}
+    n_pages = len(layout["pages"])
+    rng = np.random.default_rng(20261124)
+    seen = defaultdict(int)
+    turn = itertools.count()
+    for index in range(len(SERIALS) * n_pages):
+        serial, page_no = SERIALS[index // n_pages], 1 + index % n_pages
+        page = layout["pages"][page_no - 1]
+        img = render_pdf_page(pdf, index, DPI)
+        plan = plan_marks(page, kinds, rng, turn)
+        for _what, bubbles, mark_kinds in plan.values():
+            for bubble, kind in zip(bubbles, mark_kinds, strict=True):
+                draw_mark(img, bubble, kind, DPI, rng)
+        profile = PHOTO if index % 3 == 2 else SCAN
+        img = degrade(img, rng, profile, upside_down=index == 1)
+        result = read_page(img, layout_for, site=SITE)
+
+        where = f"sheet {serial} page {page_no} ({profile.name})"
+        assert result.payload == QrPayload(SITE, 31, 4, serial, page_no), where
+        assert result.upside_down == (index == 1), where
+        holds = {h.question_key: h for h in result.holds}
+        for key, (what, bubbles, mark_kinds) in plan.items():
+            want = [b["value"] for b in bubbles]
+            seen[what] += 1
+            if key in result.answers:  # decided automatically: must be exactly what was marked
+                assert what != "two", f"{where}: {key} had two marks and was decided {result.answers[key]}"
+                assert result.answers[key] == want, f"{where}: {key} {mark_kinds} read {result.darkness[key]}"
+            else:
+                hold = holds[key]
+                assert hold.kind == "choice" and hold.crop.size > 0
+                assert what in ("two", "pencil"), f"{where}: {key} {what} {mark_kinds} held: {hold.machine_read}"
+                if what == "two":
+                    assert str(hold.reason) == "two marks"
+        texts = {q["key"] for q in page["questions"] if q["kind"] in marks.TEXT_KINDS}
+        assert {k for k, h in holds.items() if h.kind == "text"} == texts
+        assert result.status == ("review" if result.holds else "ok")
+    assert min(seen[w] for w in ("clear", "blank", "pencil", "two")) >= 2, seen  # every case was exercised
+
+
+def test_the_reader_looks_for_the_qr_code_where_the_layout_prints_it():
+    box = L.qr_box()
+    assert (box["x"], box["y"], box["size"]) == pytest.approx(marks.QR_EXPECTED, abs=0.01)
+
+
+def test_the_reader_and_the_layout_agree_on_the_markers(printed):
+    layout, _ = printed
+    expected = marks.marker_corners()
+    for page in layout["pages"]:
+        for marker in page["markers"]:
+            assert np.allclose(marker["corners"], expected[marker["id"]], atol=0.02)
+
+
+def test_a_printed_page_reads_clean_at_300_dpi(printed):
+    layout, pdf = printed
+    img = render_pdf_page(pdf, 0, 300)
+    result = read_page(img, layout_lookup({(SITE, 31, 4): layout}))
+    assert result.payload == QrPayload(SITE, 31, 4, SERIALS[0], 1)
+    assert all(v == [] for v in result.answers.values())
+    assert all(h.kind == "text" for h in result.holds)
+    assert cv2.countNonZero(255 - result.straightened) > 0
