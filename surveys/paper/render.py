@@ -28,9 +28,6 @@ COLORS = {"ink": (0, 0, 0), "soft": (0.24, 0.24, 0.24), "rule": (0.45, 0.45, 0.4
 # Byte capacity of a QR code at error correction M, by version: the smallest that holds the
 # longest payload of a batch is used for all its sheets, so every code is the same size.
 QR_CAPACITY_M = {2: 26, 3: 42, 4: 62, 5: 84, 6: 106}
-# The Reed-Solomon generator polynomial depends only on the block size, yet reportlab builds it
-# again for every code: remembering it (a pure function) saves a sixth of a large batch's time.
-qrencoder.QRUtil.getErrorCorrectPolynomial = staticmethod(cache(qrencoder.QRUtil.getErrorCorrectPolynomial))
 QR_MASK = 2  # a fixed mask: choosing the "best" of eight costs six times as long, for nothing a reader needs
 
 
