@@ -125,6 +125,11 @@ class Table:
         """Cells as the table shows them and the CSV holds them."""
         return [[cell_text(value) for value in row] for row in self.rows]
 
+    def labelled_rows(self) -> list[list[tuple[str, str]]]:
+        """(column heading, cell text) pairs: a narrow screen shows each value after its heading."""
+        columns = [force_str(c) for c in self.columns]
+        return [list(zip(columns, row)) for row in self.text_rows()]
+
 
 def cell_text(value: Any) -> str:
     if value is None:
@@ -283,17 +288,20 @@ def dot_whisker_figure(categories: Sequence[str], series: Sequence[Series], *, x
             trace["hovertemplate"] = "%{y}: %{text}<extra></extra>"
         trace.update(s.extra)
         data.append(trace)
-    shapes, annotations = [], []
+    # Targets and floors are lines across the categories, named in the legend (with their dash)
+    # rather than by a label inside the plot, which would collide with the dots in large text.
     for value, label, dash in lines:
-        shape, note = reference_line(value, label, axis="x", dash=dash)
-        shapes.append(shape)
-        annotations.append(note)
+        data.append({
+            "type": "scatter", "mode": "lines", "name": force_str(label), "x": [value, value],
+            "y": [cats[0], cats[-1]] if cats else [], "line": {"color": INK, "width": 2, "dash": dash},
+            "hovertemplate": f"{force_str(label)}<extra></extra>", "meta": {"reference": value},
+        })
     return {
         "data": data,
         "layout": layout(
             x_title=x_title, percent_axis="x" if percent else "",
             yaxis={"autorange": "reversed", "type": "category", "categoryorder": "array", "categoryarray": cats},
-            shapes=shapes, annotations=annotations, showlegend=len(series) > 1,
+            showlegend=len(series) > 1 or bool(lines),
         ),
     }
 
@@ -329,6 +337,8 @@ def bar_figure(categories: Sequence[str], series: Sequence[Series], *, x_title: 
     extra: dict = {"barmode": "stack" if stacked else "group", "showlegend": len(series) > 1}
     if horizontal:
         extra["yaxis"] = {"autorange": "reversed", "type": "category", "categoryorder": "array", "categoryarray": cats}
+    else:
+        extra["xaxis"] = {"type": "category", "categoryorder": "array", "categoryarray": cats}
     return {"data": data, "layout": layout(x_title=x_title, y_title=y_title,
                                            percent_axis=("x" if horizontal else "y") if percent else "", **extra)}
 

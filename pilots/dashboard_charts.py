@@ -162,7 +162,7 @@ def change_chart(dash: Dashboard) -> Chart | None:
     current_label = _("Cycle %(number)s") % {"number": dash.cycle.number}
     figure = charts.dumbbell_figure(
         cats, Series(previous_label, [c.previous for c in shown]), Series(current_label, [c.current for c in shown]),
-        flagged=[c.significant for c in shown], flag_label=_("Significant after Holm adjustment"),
+        flagged=[c.significant for c in shown], flag_label=_("Significant change"),
         x_title=_("Adoption"),
     )
     yes, no = _("Yes"), _("No")

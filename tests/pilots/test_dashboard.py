@@ -111,7 +111,7 @@ def test_adoption_chart_carries_the_wilson_intervals_in_segment_order(client, pl
     # age bands youngest first, then districts; the overall estimate last
     assert categories[:4] == ["18–29 in Old Town", "18–29 in New Harbour", "60–69 in Old Town", "70+ in New Harbour"]
     points = {}
-    for trace in fig["data"]:
+    for trace in (t for t in fig["data"] if not t.get("meta")):  # meta: the floor and target lines
         for y, x, bounds in zip(trace["y"], trace["x"], trace["customdata"]):
             if x is not None:
                 points[y] = (x, *bounds)
@@ -119,8 +119,8 @@ def test_adoption_chart_carries_the_wilson_intervals_in_segment_order(client, pl
                               ("60–69 in Old Town", 150, 112)]:
         low, high = stats.wilson_interval(adopters, n, 0.95)
         assert points[name] == pytest.approx((adopters / n, low, high))
-    floor, target = (shape["x0"] for shape in fig["layout"]["shapes"])
-    assert (floor, target) == (0.4, 0.5)
+    lines = {t["name"]: t["x"] for t in fig["data"] if t.get("meta")}
+    assert lines == {"Equity floor 40%": [0.4, 0.4], "Target 50%": [0.5, 0.5]}
 
 
 def test_chart_numbers_equal_the_evaluation(client, planner, pilot, two_cycles):
@@ -154,7 +154,8 @@ def test_viewers_see_small_segments_suppressed(client, viewer, pilot, two_cycles
     rows = table_rows(response, "adoption")
     small = next(r for r in rows if r[0] == "70+ in New Harbour")
     assert small[1:] == ["<5", "suppressed", "suppressed", "suppressed", "suppressed"]
-    points = [y for t in figure(response, "adoption")["data"] for y, x in zip(t["y"], t["x"]) if x is not None]
+    points = [y for t in figure(response, "adoption")["data"] if not t.get("meta")
+              for y, x in zip(t["y"], t["x"]) if x is not None]
     assert "70+ in New Harbour" not in points
 
 
@@ -174,7 +175,7 @@ def test_changes_are_marked_significant_after_holm(client, planner, pilot, two_c
     client.force_login(planner)
     response = client.get(url(pilot))
     fig = figure(response, "change")
-    stars = next(t for t in fig["data"] if t.get("name") == "Significant after Holm adjustment")
+    stars = next(t for t in fig["data"] if t.get("name") == "Significant change")
     flagged = [y for y, x in zip(stars["y"], stars["x"]) if x is not None]
     assert flagged == ["60–69 in Old Town"]
     rows = table_rows(response, "change")
@@ -217,7 +218,7 @@ def test_age_band_and_cycle_filters(client, planner, pilot, two_cycles):
     client.force_login(planner)
     response = client.get(url(pilot, age_band="60-69", cycle=1))
     fig = figure(response, "adoption")
-    points = {y: x for t in fig["data"] for y, x in zip(t["y"], t["x"]) if x is not None}
+    points = {y: x for t in fig["data"] if not t.get("meta") for y, x in zip(t["y"], t["x"]) if x is not None}
     assert points["60–69 in Old Town"] == pytest.approx(30 / 150)
     assert "change" not in chart_ids(response)  # cycle 1 has no cycle before it
 
