@@ -38,7 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from surveys.paper import marks  # noqa: E402  (pure, no Django)
 from surveys.paper.marks import QrPayload, iter_image_pages, iter_pdf_pages, read_page  # noqa: E402
-from surveys.paper.synthetic import PHOTO, SCAN, degrade, demo_layout, draw_mark, draw_page, layout_lookup  # noqa: E402
+from surveys.paper.layout import layout_survey  # noqa: E402
+from surveys.paper.render import render_pdf  # noqa: E402
+from surveys.paper.synthetic import PHOTO, SCAN, degrade, draw_mark, layout_lookup, sample_spec  # noqa: E402
 
 SITE = "0badc0de"
 # How respondents mark an answer (shares of marks): pen fills, ticks and crosses mostly, some pencil.
@@ -49,12 +51,25 @@ TWO_MARKS_SHARE = 0.01  # one-answer questions with two marks
 
 
 def the_layout(serials):
-    return demo_layout(site=SITE, survey=7, version=2, serials=serials, pages=2)
+    """The real layout (surveys.paper.layout) of a survey with every question kind."""
+    return layout_survey(sample_spec(7, 2), languages=("zh-hans", "en"), serials=serials, site=SITE).as_json()
 
 
-def mark_sheet(layout, serial, page_no, dpi, rng):
-    """A marked page and what the respondent meant: {question: [values] or "hold"}."""
-    img = draw_page(layout, QrPayload(SITE, 7, 2, serial, page_no), dpi)
+def printed_pages(n_pages, dpi, first_serial=5000):
+    """(serial, page number, layout, clean page image) for n_pages printed pages, streamed."""
+    layout = the_layout([])
+    per_sheet = len(layout["pages"])
+    serials = [first_serial + i for i in range(-(-n_pages // per_sheet))]
+    pdf = io.BytesIO()
+    render_pdf(layout, pdf, serials)
+    for index, img in enumerate(iter_pdf_pages(pdf.getvalue(), dpi=dpi)):
+        if index >= n_pages:
+            break
+        yield serials[index // per_sheet], 1 + index % per_sheet, layout, img
+
+
+def mark_sheet(img, layout, page_no, dpi, rng):
+    """Marks on a clean page, and what the respondent meant: {question: [values] or "hold"}."""
     page = layout["pages"][page_no - 1]
     kinds = list(MARK_MIX)
     p = np.array(list(MARK_MIX.values()))
@@ -62,7 +77,7 @@ def mark_sheet(layout, serial, page_no, dpi, rng):
     by_q = defaultdict(list)
     for b in page["bubbles"]:
         by_q[b["question"]].append(b)
-    qkind = {q["key"]: q["kind"] for q in layout["questions"]}
+    qkind = {q["key"]: q["kind"] for q in page["questions"]}
     for key, bubbles in by_q.items():
         u = rng.random()
         if u < BLANK_SHARE:
@@ -86,12 +101,10 @@ def mark_sheet(layout, serial, page_no, dpi, rng):
 
 def accuracy(profile, n_pages, seed, dpi, calibrate=None):
     rng = np.random.default_rng(seed)
-    layout = the_layout([])
-    layout_for = layout_lookup({(SITE, 7, 2): layout})
+    layout_for = layout_lookup({(SITE, 7, 2): the_layout([])})
     counts = defaultdict(int)
-    for i in range(n_pages):
-        serial, page_no = 5000 + i // 2, 1 + i % 2
-        clean, truth, used = mark_sheet(layout, serial, page_no, dpi, rng)
+    for i, (serial, page_no, layout, clean) in enumerate(printed_pages(n_pages, dpi)):
+        clean, truth, used = mark_sheet(clean, layout, page_no, dpi, rng)
         img = degrade(clean, rng, profile)
         result = read_page(img, layout_for)
         counts["pages"] += 1
@@ -129,11 +142,10 @@ def speed(dpi, n_pages, seed):
     """Pages/s on one core: PDF of JPEG pages, and JPEG files; decode included."""
     cv2.setNumThreads(1)
     rng = np.random.default_rng(seed)
-    layout = the_layout([])
-    layout_for = layout_lookup({(SITE, 7, 2): layout})
+    layout_for = layout_lookup({(SITE, 7, 2): the_layout([])})
     jpegs = []
-    for i in range(min(n_pages, 12)):
-        clean, _, _ = mark_sheet(layout, 9000 + i // 2, 1 + i % 2, dpi, rng)
+    for serial, page_no, layout, clean in printed_pages(min(n_pages, 12), dpi, 9000):
+        clean, _, _ = mark_sheet(clean, layout, page_no, dpi, rng)
         img = degrade(clean, rng, SCAN)
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
         jpegs.append(buf.tobytes())
@@ -180,10 +192,9 @@ def memory_child(path):
 
 def memory(n_pages, seed):
     rng = np.random.default_rng(seed)
-    layout = the_layout([])
     frames = []
-    for i in range(10):
-        clean, _, _ = mark_sheet(layout, 9500 + i // 2, 1 + i % 2, 300, rng)
+    for serial, page_no, layout, clean in printed_pages(10, 300, 9500):
+        clean, _, _ = mark_sheet(clean, layout, page_no, 300, rng)
         ok, buf = cv2.imencode(".jpg", degrade(clean, rng, SCAN), [cv2.IMWRITE_JPEG_QUALITY, 85])
         frames.append(Image.open(io.BytesIO(buf.tobytes())))
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"paper_bench_{os.getpid()}.pdf"

@@ -68,6 +68,49 @@ def demo_layout(*, survey: int = 7, version: int = 1, site: str = "0badc0de", se
     return layout
 
 
+def _pair(zh: str, en: str) -> dict[str, str]:
+    return {"zh-hans": zh, "en": en}
+
+
+def _choice(value: str, label: str) -> dict:
+    return {"value": value, "label": _pair(label, label)}
+
+
+def sample_spec(survey: int = 31, version: int = 4) -> dict:
+    """A survey spec (the plain data surveys.paper.spec makes) with every question kind, for
+    layout_survey in tests and the benchmark."""
+    one = [_pair("选一项。", "Choose one.")]
+    return {
+        "survey": survey, "version": version, "slug": "round-trip",
+        "title": _pair("往返测试", "Round trip"), "intro": _pair("测试。", "A test."),
+        "instructions": [_pair("填写说明", "How to answer"), _pair("涂满圆圈，打勾或打叉也可以。", "Fill the circle; a tick or cross counts.")],
+        "strings": {"page": _pair("第 {page} 页，共 {pages} 页", "Page {page} of {pages}"),
+                    "turn": _pair("请翻到下一页", "Please turn over."), "end": _pair("谢谢！", "Thank you!")},
+        "questions": [
+            {"key": "age", "kind": "age_band", "text": _pair("年龄段？", "Age band?"), "hints": one,
+             "choices": [_choice(c, c) for c in ["18-29", "30-44", "45-59", "60-69", "70+"]]},
+            {"key": "phone", "kind": "yes_no", "text": _pair("用智能手机吗？", "Smartphone?"), "hints": [],
+             "choices": [_choice("yes", "Yes"), _choice("no", "No")]},
+            {"key": "entry", "kind": "single", "text": _pair("怎样进门？", "How do you get in?"), "hints": one,
+             "choices": [_choice("card", "Key card"), _choice("face", "Face"), _choice("code", "Code"),
+                         _choice("guard", "Guard")]},
+            {"key": "problems", "kind": "multiple", "text": _pair("遇到过哪些困难？", "Problems?"),
+             "hints": [_pair("可多选。", "Tick all that apply.")],
+             "choices": [_choice("slow", "Too slow"), _choice("glasses", "Glasses"), _choice("dark", "Dark"),
+                         _choice("cold", "Cold")]},
+            {"key": "ease", "kind": "scale", "text": _pair("好用吗？", "How easy?"), "hints": one,
+             "choices": [_choice(str(i), str(i)) for i in range(1, 6)]},
+            {"key": "trips", "kind": "number", "text": _pair("每天几次？", "Times a day?"), "hints": [], "choices": []},
+            {"key": "app", "kind": "short_text", "text": _pair("哪个应用？", "Which app?"), "hints": [], "choices": []},
+            {"key": "help", "kind": "single", "text": _pair("需要帮助吗？", "Do you need help?"), "hints": one,
+             "choices": [_choice("never", "Never"), _choice("sometimes", "Sometimes"), _choice("often", "Often")]},
+            {"key": "story", "kind": "long_text", "text": _pair("还有什么？", "Anything else?"), "hints": [], "choices": []},
+            {"key": "district", "kind": "district", "text": _pair("哪个区？", "District?"), "hints": one,
+             "choices": [_choice(f"d{i}", f"District {i}") for i in range(1, 7)]},
+        ],
+    }
+
+
 def _pts(xy, ppt: float) -> tuple[int, int]:
     # OpenCV's fixed point drawing (shift=4) keeps sub-pixel geometry.
     return int(round(xy[0] * ppt * 16)), int(round(xy[1] * ppt * 16))
@@ -228,6 +271,16 @@ def degrade(img: np.ndarray, rng: np.random.Generator, profile: Profile = SCAN, 
     T = np.array([[1, 0, rng.uniform(-1, 1) * profile.shift * W_], [0, 1, rng.uniform(-1, 1) * profile.shift * H_],
                   [0, 0, 1]])
     M = T @ R @ P
+    # Whoever scans or photographs a page keeps it in the frame: pull it back in if the draw
+    # pushed a corner out (a cut-off corner is a different test: blot_marker in the tests).
+    page = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]]).reshape(-1, 1, 2)
+    seen = cv2.perspectiveTransform(page, M).reshape(-1, 2)
+    lo, hi = seen.min(axis=0), seen.max(axis=0)
+    fit = min(1.0, 0.98 * W_ / float(hi[0] - lo[0]), 0.98 * H_ / float(hi[1] - lo[1]))
+    centre = (lo + hi) / 2
+    move = np.array([[fit, 0, W_ / 2 - fit * centre[0]], [0, fit, H_ / 2 - fit * centre[1]], [0, 0, 1]])
+    if fit < 1.0 or lo.min() < 0 or hi[0] > W_ or hi[1] > H_:
+        M = move @ M
     out = cv2.warpPerspective(out, M, (W_, H_), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     # Shadow: light falls off linearly in a random direction.
     low = rng.uniform(*profile.shadow)

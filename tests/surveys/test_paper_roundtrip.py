@@ -17,7 +17,7 @@ from surveys.paper import marks
 from surveys.paper.layout import layout_survey
 from surveys.paper.marks import QrPayload, read_page
 from surveys.paper.render import render_pdf
-from surveys.paper.synthetic import PHOTO, SCAN, degrade, draw_mark, layout_lookup, render_pdf_page
+from surveys.paper.synthetic import PHOTO, SCAN, degrade, draw_mark, layout_lookup, render_pdf_page, sample_spec
 
 SITE = "c1c1c1c1"
 DPI = 150
@@ -26,50 +26,9 @@ CLEAR = ("fill", "tick", "cross", "scribble")
 PENCIL = ("pencil_fill", "pencil_tick", "pencil_cross")
 
 
-def pair(zh: str, en: str) -> dict[str, str]:
-    return {"zh-hans": zh, "en": en}
-
-
-def choice(value: str, label: str) -> dict:
-    return {"value": value, "label": pair(label, label)}
-
-
-def spec() -> dict:
-    one = [pair("选一项。", "Choose one.")]
-    return {
-        "survey": 31, "version": 4, "slug": "round-trip",
-        "title": pair("往返测试", "Round trip"), "intro": pair("测试。", "A test."),
-        "instructions": [pair("填写说明", "How to answer"), pair("涂满圆圈，打勾或打叉也可以。", "Fill the circle; a tick or cross counts.")],
-        "strings": {"page": pair("第 {page} 页，共 {pages} 页", "Page {page} of {pages}"),
-                    "turn": pair("请翻到下一页", "Please turn over."), "end": pair("谢谢！", "Thank you!")},
-        "questions": [
-            {"key": "age", "kind": "age_band", "text": pair("年龄段？", "Age band?"), "hints": one,
-             "choices": [choice(c, c) for c in ["18-29", "30-44", "45-59", "60-69", "70+"]]},
-            {"key": "phone", "kind": "yes_no", "text": pair("用智能手机吗？", "Smartphone?"), "hints": [],
-             "choices": [choice("yes", "Yes"), choice("no", "No")]},
-            {"key": "entry", "kind": "single", "text": pair("怎样进门？", "How do you get in?"), "hints": one,
-             "choices": [choice("card", "Key card"), choice("face", "Face"), choice("code", "Code"),
-                         choice("guard", "Guard")]},
-            {"key": "problems", "kind": "multiple", "text": pair("遇到过哪些困难？", "Problems?"),
-             "hints": [pair("可多选。", "Tick all that apply.")],
-             "choices": [choice("slow", "Too slow"), choice("glasses", "Glasses"), choice("dark", "Dark"),
-                         choice("cold", "Cold")]},
-            {"key": "ease", "kind": "scale", "text": pair("好用吗？", "How easy?"), "hints": one,
-             "choices": [choice(str(i), str(i)) for i in range(1, 6)]},
-            {"key": "trips", "kind": "number", "text": pair("每天几次？", "Times a day?"), "hints": [], "choices": []},
-            {"key": "app", "kind": "short_text", "text": pair("哪个应用？", "Which app?"), "hints": [], "choices": []},
-            {"key": "help", "kind": "single", "text": pair("需要帮助吗？", "Do you need help?"), "hints": one,
-             "choices": [choice("never", "Never"), choice("sometimes", "Sometimes"), choice("often", "Often")]},
-            {"key": "story", "kind": "long_text", "text": pair("还有什么？", "Anything else?"), "hints": [], "choices": []},
-            {"key": "district", "kind": "district", "text": pair("哪个区？", "District?"), "hints": one,
-             "choices": [choice(f"d{i}", f"District {i}") for i in range(1, 7)]},
-        ],
-    }
-
-
 @pytest.fixture(scope="module")
 def printed():
-    layout = layout_survey(spec(), languages=("zh-hans", "en"), serials=SERIALS, site=SITE)
+    layout = layout_survey(sample_spec(31, 4), languages=("zh-hans", "en"), serials=SERIALS, site=SITE)
     pdf = io.BytesIO()
     render_pdf(layout, pdf)
     return layout.as_json(), pdf.getvalue()
