@@ -273,3 +273,18 @@ def test_large_jpeg_is_decoded_reduced():
     Image.new("L", (2480, 3508), 255).save(out, format="JPEG")
     (page,) = iter_image_pages(out.getvalue(), min_side=1700)
     assert 1754 <= page.shape[0] < 3508
+
+
+def test_scanned_pdf_pages_are_read_from_their_jpeg_at_the_asked_resolution():
+    out = io.BytesIO()
+    scan = Image.new("L", (2480, 3508), 230)  # an A4 page scanned at 300 dpi
+    scan.save(out, format="PDF", save_all=True, append_images=[scan], resolution=300)
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(out.getvalue())
+    assert marks._scanned_jpeg(document[0], pdfium)[:2] == b"\xff\xd8"  # the fast path, not PDFium drawing
+    document.close()
+    pages = list(iter_pdf_pages(out.getvalue(), dpi=150))
+    assert len(pages) == 2
+    assert pages[0].shape == (1754, 1240)  # decoded at half size by DCT scaling
+    assert int(pages[0][100, 100]) == 230
