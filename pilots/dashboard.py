@@ -13,10 +13,11 @@ District and age-band filters then keep some of those segment rows (a pilot has 
 segments, not thousands), and `pilots.verdict.evaluate` turns them into intervals, states
 and Holm-adjusted changes: the same engine, and so the same numbers, as the pilot page.
 
-Channels: "imported" is the operator's counts; web, paper and assisted are survey answers.
-With no channel chosen the rules are `pilots.evaluation.cycle_counts`'s: imported counts give
-adoption when there are any, the survey otherwise, and satisfaction comes from whichever has
-ratings.
+Channels: "imported" is imported data: the operator's counts, and survey responses loaded from
+a file (Response.channel "imported"); web, paper and assisted are survey answers. With no
+channel, or "imported", the rules are `pilots.evaluation.cycle_counts`'s: the operator's counts
+give adoption when there are any, the survey otherwise, and satisfaction comes from whichever
+has ratings.
 """
 
 from __future__ import annotations
@@ -112,13 +113,11 @@ class CycleRows:
         """Rows for adoption, (satisfied, rated), and where each came from, after the filters."""
         keep = _keeper(filters)
         imported = [r for r in self.imported if keep(r)] if filters.channel in ("", Channel.IMPORTED) else []
-        if filters.channel == Channel.IMPORTED:
-            survey: list[Row] = []
-        elif filters.channel:
+        if filters.channel:
             survey = [r for r in self.surveyed.get(filters.channel, []) if keep(r)]
         else:
             survey = [r for r in _sum_channels(self.surveyed.values()) if keep(r)]
-        if filters.channel == Channel.IMPORTED or (not filters.channel and self.imported):
+        if filters.channel in ("", Channel.IMPORTED) and self.imported:
             adoption, source = imported, "counts"
         else:
             adoption, source = [r for r in survey if r[2] > 0], "survey"
@@ -332,7 +331,7 @@ def channel_counts(cycle: Cycle, imported: list[Row], filters: Filters) -> dict[
     """Responses to the cycle's survey per channel, and the operator's eligible residents as
     "imported", in the filtered segments: one query."""
     counts = {c.value: 0 for c in ALL_CHANNELS}
-    if cycle.survey_id is not None and filters.channel != Channel.IMPORTED:
+    if cycle.survey_id is not None:
         query = Response.objects.filter(Q(survey_id=cycle.survey_id) & _response_filter(filters))
         if filters.channel:
             query = query.filter(channel=filters.channel)
@@ -348,7 +347,7 @@ def channel_counts(cycle: Cycle, imported: list[Row], filters: Filters) -> dict[
 
 def satisfaction_counts(cycle: Cycle, filters: Filters) -> dict[str, int]:
     """Answers to the satisfaction question per value, in the filtered segments: one query."""
-    if cycle.survey_id is None or cycle.satisfaction_question_id is None or filters.channel == Channel.IMPORTED:
+    if cycle.survey_id is None or cycle.satisfaction_question_id is None:
         return {}
     query = Answer.objects.filter(Q(question_id=cycle.satisfaction_question_id) & _response_filter(filters, "response__"))
     if filters.channel:

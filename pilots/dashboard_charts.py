@@ -243,7 +243,7 @@ def channel_chart(dash: Dashboard) -> Chart | None:
     )
     table = Table(_("Responses by channel"), [_("Channel"), _("Responses")],
                   [[name, _count(dash, n)] for name, n in zip(names, values)],
-                  note=_("Imported: eligible residents in the operator's counts."))
+                  note=_("Imported: survey responses loaded from a file, and the eligible residents in the operator's counts."))
     return Chart("channels", _("Responses by channel"), figure, table)
 
 

@@ -126,9 +126,12 @@ def dot_whisker_drawing(labels: Sequence[str], points: Sequence[tuple[float | No
     for tick in (0, 0.25, 0.5, 0.75, 1):
         d.add(Line(x_of(tick), 14, x_of(tick), top, strokeColor=colors.HexColor("#d0d0d0"), strokeWidth=0.5))
         d.add(String(x_of(tick), 4, f"{tick:.0%}", fontName=font, fontSize=7.5, textAnchor="middle", fillColor=INK))
-    for value, label, dash in lines:
+    for i, (value, label, dash) in enumerate(sorted(lines)):
         d.add(Line(x_of(value), 14, x_of(value), top + 4, strokeColor=INK, strokeWidth=1, strokeDashArray=list(dash)))
-        d.add(String(x_of(value) + 2, top + 5, str(label), fontName=font, fontSize=7.5, fillColor=INK))
+        # The lower line's label to its left, the higher one's to its right: close lines stay legible.
+        first = i == 0 and len(lines) > 1
+        d.add(String(x_of(value) + (-2 if first else 2), top + 5, str(label), fontName=font, fontSize=7.5,
+                     fillColor=INK, textAnchor="end" if first else "start"))
     for i, (label, (estimate, low, high, shape, colour)) in enumerate(zip(labels, points)):
         y = top - row * (i + 0.6)
         d.add(String(left - 4, y - 3, str(label), fontName=font, fontSize=8, textAnchor="end", fillColor=INK))
@@ -226,6 +229,7 @@ def report_pdf(dash: Dashboard, chart_list: Sequence[Chart]) -> bytes:
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 2, INK), ("LEFTPADDING", (0, 0), (-1, -1), 8),
                              ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
     story.append(box)
+    story.append(Spacer(1, 6))
     targets = page.get("targets")
     if targets:
         story.append(_p(_("Targets: adoption %(adoption)s, equity floor %(equity)s in every segment, satisfaction "

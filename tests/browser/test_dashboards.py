@@ -15,6 +15,7 @@ import pytest
 
 from citylab.models import AgeBand, Community, District, PopulationFigure
 from pilots.models import Cycle, Pilot, SegmentCount, Stage
+from surveys.models import Response, Status, Survey
 from tests.browser.a11y import Rules, layout_problems
 
 pytestmark = pytest.mark.browser
@@ -47,6 +48,11 @@ def pilot(team, places) -> Pilot:
                          rated=r)
             for d, a, e, x, s, r in rows
         )
+    # An open survey for the portfolio's second table.
+    survey = Survey.objects.create(team=pilot.team, slug="door-check", title_zh="门禁使用评估", title_en="Door access check",
+                                   status=Status.OPEN)
+    Response.objects.bulk_create(Response(survey=survey, survey_version=1, channel=channel)
+                                 for channel in ["web"] * 7 + ["paper"] * 3)
     return pilot
 
 

@@ -310,3 +310,12 @@ def test_queries_do_not_grow_with_segments_and_cycles(client, planner, pilot, tw
     add_counts(second, [("laocheng", "30-44", 50, 20), ("xingang", "45-59", 60, 30), ("laocheng", "70+", 90, 10)])
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url(pilot))
+
+
+def test_imported_channel_is_the_operators_counts(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    response = client.get(url(pilot, channel="imported"))
+    rows = table_rows(response, "adoption")
+    assert sum(int(r[1]) for r in rows[1:-1]) == 120 + 150 + 80 + 4
+    assert dict((r[0], r[1]) for r in table_rows(response, "channels")[1:])["Imported"] == "354"
+    assert "adoption" not in chart_ids(client.get(url(pilot, channel="web")))  # no survey answers on the web
