@@ -64,6 +64,9 @@ INK_FULL = 0.35  # from this much darker on, a pixel is fully ink (light pencil 
 # well below the pen tick's lower tail, so pen marks are decided and pencil at worst held.
 LOW = 0.04
 HIGH = 0.15
+# The printed outline of a bubble reads 0.98-1.0 where the page lines up with the layout,
+# ~0.5 one point off, ~0.29 two points off: below OUTLINE_MIN the bubble is not where we read.
+OUTLINE_MIN = 0.35
 
 MAX_PAGES_PER_FILE = 2000  # a file with more pages is refused as a whole (documented limit)
 MAX_PIXELS_PER_PAGE = 80_000_000  # ~A3 at 600 dpi; larger images are decompression bombs
@@ -304,31 +307,37 @@ def find_qr(straightened: np.ndarray | None, gray: np.ndarray, H: np.ndarray | N
 
 
 @lru_cache(maxsize=64)
-def _offsets(r_px: float, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat index offsets of the inner disc and the paper ring for a bubble of radius r_px."""
+def _offsets(r_px: float, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat index offsets of the inner disc, the paper ring and the printed outline (r +- 1 px)
+    for a bubble of radius r_px on an image `width` pixels wide."""
     reach = int(np.ceil(RING[1] * r_px)) + 1
     dy, dx = np.mgrid[-reach:reach + 1, -reach:reach + 1]
     d = np.hypot(dx, dy)
-    inner = d <= INNER * r_px
-    ring = (d >= RING[0] * r_px) & (d <= RING[1] * r_px)
     flat = dy * width + dx
-    inner_off, ring_off = flat[inner].astype(np.int64), flat[ring].astype(np.int64)
-    inner_off.setflags(write=False)
-    ring_off.setflags(write=False)
-    return inner_off, ring_off
+    out = []
+    for mask in (d <= INNER * r_px, (d >= RING[0] * r_px) & (d <= RING[1] * r_px), np.abs(d - r_px) <= 1.0):
+        offsets = flat[mask].astype(np.int64)
+        offsets.setflags(write=False)
+        out.append(offsets)
+    return tuple(out)
 
 
-def bubble_darkness(straightened: np.ndarray, bubbles: list[dict]) -> np.ndarray:
-    """Darkness of each bubble (0 paper .. 1 black) on the straightened page, vectorised:
-    index arrays per bubble size, one gather, means and a partial sort along rows."""
+def bubble_scores(straightened: np.ndarray, bubbles: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(darkness, outline) of each bubble on the straightened page, both 0 (paper) .. 1 (ink).
+
+    darkness: the share of the inner disc that is inked. outline: the same for the printed
+    circle; it is high wherever the page lines up with the layout, so a low one means the
+    geometry is off there and the darkness cannot be trusted. Vectorised: index arrays per
+    bubble size, one gather per measure, means and a partial sort along rows."""
     h, w = straightened.shape
     flat = straightened.ravel()
-    out = np.zeros(len(bubbles), np.float32)
+    darkness = np.zeros(len(bubbles), np.float32)
+    outline = np.zeros(len(bubbles), np.float32)
     by_r: dict[float, list[int]] = {}
     for i, b in enumerate(bubbles):
         by_r.setdefault(round(float(b["r"]) * PX_PER_PT, 1), []).append(i)
     for r_px, rows in by_r.items():
-        inner_off, ring_off = _offsets(r_px, w)
+        inner_off, ring_off, line_off = _offsets(r_px, w)
         reach = int(np.ceil(RING[1] * r_px)) + 1
         cx = np.array([round(float(bubbles[i]["x"]) * PX_PER_PT) for i in rows], np.int64)
         cy = np.array([round(float(bubbles[i]["y"]) * PX_PER_PT) for i in rows], np.int64)
@@ -341,10 +350,16 @@ def bubble_darkness(straightened: np.ndarray, bubbles: list[dict]) -> np.ndarray
         # Per pixel: how much darker than the paper, as a share; below INK_FLOOR is paper (noise,
         # JPEG ringing), from INK_FULL on it is ink. A thin grey pencil line then counts as much as
         # a pen line of the same width, and the score is the share of the disc that is inked.
-        rel = (paper - flat[centre + inner_off[None, :]].astype(np.float32)) / paper
-        ink = np.clip((rel - INK_FLOOR) * (1.0 / (INK_FULL - INK_FLOOR)), 0.0, 1.0)
-        out[rows] = ink.mean(axis=1)
-    return out
+        for offsets, target in ((inner_off, darkness), (line_off, outline)):
+            rel = (paper - flat[centre + offsets[None, :]].astype(np.float32)) / paper
+            ink = np.clip((rel - INK_FLOOR) * (1.0 / (INK_FULL - INK_FLOOR)), 0.0, 1.0)
+            target[rows] = ink.mean(axis=1)
+    return darkness, outline
+
+
+def bubble_darkness(straightened: np.ndarray, bubbles: list[dict]) -> np.ndarray:
+    """Darkness of each bubble (see bubble_scores)."""
+    return bubble_scores(straightened, bubbles)[0]
 
 
 def ink_share(crop: np.ndarray) -> float:
@@ -463,10 +478,17 @@ def _questions_on_page(layout: dict, page: dict) -> list[dict]:
 def decide_page(straightened: np.ndarray, layout: dict, page: dict) -> PageResult:
     """Answers and holds for one straightened page of a known layout."""
     bubbles = page.get("bubbles", [])
-    darkness = bubble_darkness(straightened, bubbles) if bubbles else np.zeros(0, np.float32)
+    darkness, outline = bubble_scores(straightened, bubbles) if bubbles else (np.zeros(0), np.zeros(0))
+    if bubbles and float(np.median(outline)) < OUTLINE_MIN:
+        # The printed circles are not where the layout says: another layout, or a bad fit.
+        return PageResult(None, "unreadable", Reason(gettext_noop("the page does not line up with its printed layout")),
+                          straightened=straightened)
     per_q: dict[str, list[tuple[object, float, dict]]] = {}
-    for b, d in zip(bubbles, darkness, strict=True):
+    off: set[str] = set()
+    for b, d, o in zip(bubbles, darkness, outline, strict=True):
         per_q.setdefault(b["question"], []).append((b["value"], float(d), b))
+        if o < OUTLINE_MIN:
+            off.add(b["question"])
     boxes = {bx["question"]: bx for bx in (page.get("boxes") or layout.get("boxes") or [])}
 
     answers: dict[str, list] = {}
@@ -490,7 +512,9 @@ def decide_page(straightened: np.ndarray, layout: dict, page: dict) -> PageResul
         marked = [v for v, d, _ in rows if d >= HIGH]
         doubtful = [v for v, d, _ in rows if LOW < d < HIGH]
         reason = None
-        if doubtful:
+        if key in off:
+            reason = Reason(gettext_noop("the page does not line up here"))
+        elif doubtful:
             reason = Reason(gettext_noop("unsure mark"))
         elif kind not in MULTIPLE_KINDS and len(marked) >= 2:
             reason = Reason(gettext_noop("two marks"))

@@ -288,3 +288,20 @@ def test_scanned_pdf_pages_are_read_from_their_jpeg_at_the_asked_resolution():
     assert len(pages) == 2
     assert pages[0].shape == (1754, 1240)  # decoded at half size by DCT scaling
     assert int(pages[0][100, 100]) == 230
+
+
+def test_a_page_that_does_not_match_its_layout_is_not_read(layout, layout_for):
+    img = draw_page(layout, payload(), DPI)
+    moved = {**layout, "pages": [dict(p, bubbles=[dict(b, y=b["y"] + 6) for b in p["bubbles"]]) for p in layout["pages"]]}
+    result = read_page(img, lambda p: moved)
+    assert (result.status, str(result.reason)) == ("unreadable", "the page does not line up with its printed layout")
+
+
+def test_a_bubble_off_its_printed_circle_is_held(layout, layout_for):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    img = draw_page(layout, payload(), DPI)
+    moved = {**layout, "pages": [dict(p, bubbles=[dict(b, x=b["x"] + 4) if b["question"] == single else b
+                                                  for b in p["bubbles"]]) for p in layout["pages"]]}
+    result = read_page(img, lambda p: moved)
+    hold = next(h for h in result.holds if h.question_key == single)
+    assert str(hold.reason) == "the page does not line up here"
