@@ -305,3 +305,13 @@ def test_a_bubble_off_its_printed_circle_is_held(layout, layout_for):
     result = read_page(img, lambda p: moved)
     hold = next(h for h in result.holds if h.question_key == single)
     assert str(hold.reason) == "the page does not line up here"
+
+
+@pytest.mark.parametrize("angle", [-10.0, 10.0, 90.0])
+def test_rotated_pages_read_the_same(layout, layout_for, angle):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    img = marked_page(layout, {(single, "c4"): "tick"})
+    img = degrade(img, np.random.default_rng(int(angle) + 100), SCAN, upside_down=False, rotate=angle)
+    result = read_page(img, layout_for)
+    assert result.payload == payload()
+    assert result.answers[single] == ["c4"]
