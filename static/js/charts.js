@@ -83,6 +83,7 @@
     const figure = JSON.parse(source.textContent);
     const size = baseSize(el);
     const width = el.clientWidth || 320;
+    el.dataset.width = String(width);
     figure.layout = Object.assign({}, figure.layout);
     figure.layout.font = Object.assign({}, figure.layout.font, { size: size });
     raiseFonts(figure, size, "");
@@ -101,7 +102,7 @@
       );
     }
     // Axis titles wrap to the box; value axes keep level labels, fewer of them when narrow.
-    const perLine = Math.max(12, Math.floor((width * 0.8) / (size * 0.6)));
+    const perLine = Math.max(12, Math.floor((width * (above ? 0.8 : 0.5)) / (size * 0.6)));
     for (const axis of ["xaxis", "yaxis"]) {
       const a = (figure.layout[axis] = Object.assign({}, figure.layout[axis]));
       if (a.title && a.title.text) {
@@ -179,5 +180,18 @@
   document.addEventListener("DOMContentLoaded", () => drawAll());
   // An htmx swap (the filters) brings in new, undrawn charts: draw those.
   document.addEventListener("htmx:afterSettle", () => drawAll("[data-chart]:not([data-drawn])"));
+  // Labels, wrapping and heights depend on the box's width: lay the charts out again when it
+  // changes (a phone turned sideways, a window resized), once the resizing settles.
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    const changed = [...document.querySelectorAll("[data-chart][data-drawn]")].filter(
+      (el) => String(el.clientWidth) !== el.dataset.width,
+    );
+    for (const el of changed) {
+      el.dataset.drawn = "pending";
+    }
+    clearTimeout(resizing);
+    resizing = setTimeout(() => drawAll("[data-chart][data-drawn=pending]"), 150);
+  });
   window.CityLabCharts = { draw: draw, drawAll: drawAll };
 })();
