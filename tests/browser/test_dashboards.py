@@ -56,7 +56,7 @@ def pilot(team, places) -> Pilot:
     return pilot
 
 
-def check(page, axe, size: str, name: str) -> list[str]:
+def check(page, axe, size: str, name: str, language: str = "en") -> list[str]:
     rules = Rules.for_step(size, "staff")
     problems = []
     for width in WIDTHS:
@@ -67,7 +67,7 @@ def check(page, axe, size: str, name: str) -> list[str]:
         problems += [f"[{width}px] {problem}" for problem in found]
         if SHOTS:
             SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"{name}-{size}-{width}.png"), full_page=True)
+            page.screenshot(path=str(SHOTS / f"{name}-{language}-{size}-{width}.png"), full_page=True)
     return problems
 
 
@@ -77,11 +77,12 @@ def wait_for_charts(page) -> None:
     )
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("size", ["standard", "largest"])
-def test_planner_reads_the_dashboard(new_session, sign_in, axe, planner, pilot, size):
+def test_planner_reads_the_dashboard(new_session, sign_in, axe, planner, pilot, size, language):
     session = new_session(width=390)
     session.text_size(size)
-    session.language("en")
+    session.language(language)
     sign_in(session, planner)
     page = session.page()
     errors: list[str] = []
@@ -91,15 +92,15 @@ def test_planner_reads_the_dashboard(new_session, sign_in, axe, planner, pilot, 
     assert page.goto(f"/staff/pilots/{pilot.pk}/dashboard/").status == 200
     wait_for_charts(page)
     assert page.locator(".chart-plot .main-svg").count() > 0  # plotly drew, under our CSP
-    problems += [f"dashboard: {p}" for p in check(page, axe, size, "dashboard")]
+    problems += [f"dashboard: {p}" for p in check(page, axe, size, "dashboard", language)]
 
     page.goto("/staff/portfolio/")
-    problems += [f"portfolio: {p}" for p in check(page, axe, size, "portfolio")]
+    problems += [f"portfolio: {p}" for p in check(page, axe, size, "portfolio", language)]
 
     page.goto(f"/staff/pilots/{pilot.pk}/report/")
-    problems += [f"report: {p}" for p in check(page, axe, size, "report")]
+    problems += [f"report: {p}" for p in check(page, axe, size, "report", language)]
     assert not errors, errors
-    assert not problems, f"{size} text:\n" + "\n".join(problems)
+    assert not problems, f"{size} text, {language}:\n" + "\n".join(problems)
 
 
 def test_filters_swap_the_charts_in_place_with_javascript(new_session, sign_in, planner, pilot):
