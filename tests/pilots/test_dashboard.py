@@ -319,3 +319,30 @@ def test_imported_channel_is_the_operators_counts(client, planner, pilot, two_cy
     assert sum(int(r[1]) for r in rows[1:-1]) == 120 + 150 + 80 + 4
     assert dict((r[0], r[1]) for r in table_rows(response, "channels")[1:])["Imported"] == "354"
     assert "adoption" not in chart_ids(client.get(url(pilot, channel="web")))  # no survey answers on the web
+
+
+def test_officer_feedback_by_severity_and_segment(client, planner, viewer, pilot, two_cycles, places):
+    from tests.pilots.feedback_factories import make_assignment, make_feedback, make_task
+    from tests.pilots.officer_factories import make_officer
+
+    first, second = two_cycles
+    old, port = places["districts"]
+    band = next(b for b in places["bands"] if b.code == "70+")
+    task = make_task(second)
+    for _ in range(6):
+        officer = make_officer(pilot.team, age_band=band, district=old)
+        make_feedback(make_assignment(task, officer), problems=[("blocker", "字太小"), ("minor", "按钮太近")])
+    officer = make_officer(pilot.team, age_band=band, district=port)
+    make_feedback(make_assignment(task, officer), problems=[("major", "找不到入口")])
+    client.force_login(planner)
+    response = client.get(url(pilot))
+    rows = table_rows(response, "feedback-band")
+    assert rows[0] == ["Age band", "Blockers", "Major", "Minor", "Total"]
+    assert rows[1] == ["70+", "6", "1", "6", "13"]
+    by_district = {r[0]: r[1:] for r in table_rows(response, "feedback-district")[1:]}
+    assert by_district == {"Old Town": ["6", "0", "6", "12"], "New Harbour": ["0", "1", "0", "1"]}
+    series = {t["name"]: t["x"] for t in figure(response, "feedback-band")["data"]}
+    assert series == {"Blockers": [6], "Major": [1], "Minor": [6]}
+    client.force_login(viewer)  # a single report in New Harbour could point at its officer
+    by_district = {r[0]: r[1:] for r in table_rows(client.get(url(pilot)), "feedback-district")[1:]}
+    assert by_district["New Harbour"] == ["0", "<5", "0", "<5"]
