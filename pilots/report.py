@@ -246,8 +246,13 @@ def report_pdf(dash: Dashboard, chart_list: Sequence[Chart]) -> bytes:
             if chart.id == "weighting":
                 ev = dash.evaluation
                 estimates = [e for e in (ev.adoption_weighted, ev.adoption_pooled) if e is not None and e.estimate is not None]
-                drawing = dot_whisker_drawing([r[0] for r in chart.table.rows],
-                                              [(e.estimate, e.low, e.high, "square", charts.colour(0)) for e in estimates])
+                t = ev.thresholds
+                drawing = dot_whisker_drawing(
+                    [r[0] for r in chart.table.rows],
+                    [(e.estimate, e.low, e.high, "square", charts.colour(0)) for e in estimates],
+                    [(t.viability_floor, _("Viability floor %(value)s") % {"value": percent(t.viability_floor)}, (1, 2)),
+                     (t.adoption_target, _("Target %(value)s") % {"value": percent(t.adoption_target)}, (4, 2))],
+                )
             else:
                 drawing = bars_drawing([r[0] for r in chart.table.rows], values)
         else:
