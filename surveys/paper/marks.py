@@ -393,10 +393,12 @@ def _crop(img: np.ndarray, x: float, y: float, w: float, h: float, margin: float
     return np.ascontiguousarray(img[y0:y1, x0:x1])
 
 
-def _working_image(gray: np.ndarray) -> tuple[np.ndarray, float]:
-    """Reduce very large inputs early (about 2.5 px per point is all the reading needs)."""
+def _working_image(gray: np.ndarray) -> np.ndarray:
+    """Grey uint8, reduced early when very large (about 2.5 px per point is all reading needs)."""
     if gray.ndim == 3:
-        gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
+        channels = gray.shape[2]
+        gray = gray[:, :, 0] if channels == 1 else cv2.cvtColor(
+            gray, cv2.COLOR_BGRA2GRAY if channels == 4 else cv2.COLOR_BGR2GRAY)
     if gray.dtype != np.uint8:
         gray = cv2.normalize(gray, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     h, w = gray.shape
@@ -404,8 +406,8 @@ def _working_image(gray: np.ndarray) -> tuple[np.ndarray, float]:
     ppt = max(h, w) / PAGE_H
     factor = int(ppt // 2.5)
     if factor >= 2:
-        return cv2.resize(gray, (w // factor, h // factor), interpolation=cv2.INTER_AREA), 1.0 / factor
-    return gray, 1.0
+        return cv2.resize(gray, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(gray)
 
 
 def read_page(gray: np.ndarray, layout_for: Callable[[QrPayload], dict | None], *,
@@ -415,7 +417,14 @@ def read_page(gray: np.ndarray, layout_for: Callable[[QrPayload], dict | None], 
     code (a page carrying another one is refused as another city's). Never raises on a bad image."""
     if gray is None or gray.size == 0 or gray.ndim not in (2, 3) or min(gray.shape[:2]) < 50:
         return _unreadable(gettext_noop("the image is empty or too small to be a page"))
-    work, scale = _working_image(gray)
+    try:
+        return _read(gray, layout_for, site)
+    except cv2.error:  # an image OpenCV cannot work on (odd channels or depth): a clerk looks
+        return _unreadable(gettext_noop("the image cannot be read"))
+
+
+def _read(gray: np.ndarray, layout_for: Callable[[QrPayload], dict | None], site: str | None) -> PageResult:
+    work = _working_image(gray)
     found = find_markers(work)
     if len(found) < 3:
         payload = find_qr(None, work)

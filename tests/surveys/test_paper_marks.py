@@ -315,3 +315,11 @@ def test_rotated_pages_read_the_same(layout, layout_for, angle):
     result = read_page(img, layout_for)
     assert result.payload == payload()
     assert result.answers[single] == ["c4"]
+
+
+def test_colour_and_odd_images_are_read_or_refused_never_raise(layout, layout_for):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    grey = marked_page(layout, {(single, "c1"): "fill"})
+    colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    assert read_page(colour, layout_for).answers[single] == ["c1"]
+    assert read_page(np.zeros((100, 100, 2), np.uint8), layout_for).status == "unreadable"
