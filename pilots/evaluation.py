@@ -73,8 +73,13 @@ def survey_rows(cycle: Cycle) -> list[Row]:
 
 def cycle_counts(cycle: Cycle) -> tuple[Counts, tuple[int, int] | None, Sources]:
     """The cycle's segment counts, the overall (satisfied, rated) and where each came from."""
-    imported = imported_rows(cycle)
-    surveyed = survey_rows(cycle)
+    return combine(cycle, imported_rows(cycle), survey_rows(cycle))
+
+
+def combine(cycle: Cycle, imported: list[Row], surveyed: list[Row]) -> tuple[Counts, tuple[int, int] | None, Sources]:
+    """The rule for two sources, on rows already read (the portfolio reads many cycles' at once):
+    imported counts give adoption when present, the survey otherwise; ratings come from the
+    import when any row has them, else from the survey's satisfaction question."""
     # A row without ratings is a segment where nobody rated, as in the count files.
     imported_has_ratings = any(r[5] is not None for r in imported)
     if imported:

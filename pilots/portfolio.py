@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch
 
 from citylab.models import PopulationFigure, Role
-from pilots.evaluation import survey_rows
+from pilots.evaluation import combine, survey_rows
 from pilots.models import Cycle, Pilot, SegmentCount
-from pilots.verdict import Counts, Evaluation, Population, evaluate
+from pilots.verdict import Evaluation, Population, evaluate
 from surveys.models import PREFER_NOT_TO_SAY, Answer, Channel, Kind, Response, Status, Survey
 
 SMALL_CELL = 5
@@ -57,15 +57,13 @@ def current_cycles(pilots: list[Pilot]) -> dict[int, Cycle]:
     return found
 
 
-def cycle_rows(cycles: list[Cycle]) -> dict[int, tuple[list, bool, list]]:
-    """cycle id -> (imported rows, imported rows have ratings, survey rows), in two queries."""
+def cycle_rows(cycles: list[Cycle]) -> dict[int, tuple[list, list]]:
+    """cycle id -> (imported rows, survey rows), in two queries."""
     imported: dict[int, list] = defaultdict(list)
-    rated: dict[int, bool] = defaultdict(bool)
     for cycle_id, d, a, e, x, s, r in SegmentCount.objects.filter(cycle__in=[c.pk for c in cycles]).values_list(
         "cycle_id", "district__code", "age_band__code", "eligible", "adopters", "satisfied", "rated"
     ):
         imported[cycle_id].append((d, a, e, x, s, r))
-        rated[cycle_id] |= r is not None
     surveyed: dict[int, list] = {}
     simple = [c for c in cycles if c.survey_id and (c.adoption_question_id or c.satisfaction_question_id)]
     for cycle in [c for c in simple if _multiple(c)]:
@@ -92,20 +90,7 @@ def cycle_rows(cycles: list[Cycle]) -> dict[int, tuple[list, bool, list]]:
                 cells[d, a][2] += n if value in cycle.satisfied_values else 0
                 cells[d, a][3] += n
         surveyed[cycle.pk] = sorted((d, a, *numbers) for (d, a), numbers in cells.items())
-    return {c.pk: (imported.get(c.pk, []), rated.get(c.pk, False), surveyed.get(c.pk, [])) for c in cycles}
-
-
-def _counts(cycle: Cycle, imported: list, has_ratings: bool, surveyed: list):
-    """`pilots.evaluation.cycle_counts` on rows already fetched."""
-    adoption = imported or [r for r in surveyed if r[2] > 0]
-    counts = Counts.of([(d, a, e, x) for d, a, e, x, _s, _r in adoption])
-    if has_ratings:
-        ratings = (sum(r[4] or 0 for r in imported), sum(r[5] or 0 for r in imported))
-    elif surveyed and cycle.satisfaction_question_id:
-        ratings = (sum(r[4] for r in surveyed), sum(r[5] for r in surveyed))
-    else:
-        ratings = None
-    return counts, ratings
+    return {c.pk: (imported.get(c.pk, []), surveyed.get(c.pk, [])) for c in cycles}
 
 
 def pilot_rows(user) -> list[PilotRow]:
@@ -120,7 +105,7 @@ def pilot_rows(user) -> list[PilotRow]:
     )
     current = current_cycles(pilots)
     rows_of = cycle_rows(list(current.values()))
-    counts_of = {pk: _counts(c, *rows_of[c.pk]) for pk, c in current.items()}
+    counts_of = {pk: combine(c, *rows_of[c.pk])[:2] for pk, c in current.items()}
     districts = {d for counts, _r in counts_of.values() for d in counts.district if d}
     figures = (
         list(PopulationFigure.objects.filter(district__code__in=districts).values_list(

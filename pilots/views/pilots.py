@@ -22,6 +22,7 @@ from pilots.evaluation import evaluate_cycle, segment_labels
 from pilots.feedback_summary import cycle_feedback_summary
 from pilots.forms import PilotForm, StageForm
 from pilots.models import Cycle, CycleChange, Decision, FeedbackStatus, Pilot, Variant, next_stages
+from pilots.portfolio import pilot_rows
 from pilots.services import can_start_cycle
 from pilots.views.display import cycle_page, verdict_class, verdict_words
 
@@ -65,30 +66,13 @@ def cycles_with_history(pilot: Pilot) -> list[Cycle]:
 @require_GET
 @login_required
 def pilot_list(request: HttpRequest) -> TemplateResponse:
-    # The current verdict of each pilot costs a few queries per pilot (its counts, its survey
-    # answers, population figures): a team runs a handful of pilots at a time, not hundreds.
-    pilots = list(
-        Pilot.objects.for_member(request.user)
-        .select_related("team")
-        .prefetch_related(
-            Prefetch(
-                "cycles",
-                queryset=Cycle.objects.select_related("survey", "adoption_question", "satisfaction_question")
-                .order_by("-number"),
-                to_attr="newest_first",
-            )
-        )
-    )
-    rows = []
-    for pilot in pilots:
-        current = pilot.newest_first[0] if pilot.newest_first else None
-        verdict = None
-        if current is not None:
-            current.pilot = pilot
-            evaluation = evaluate_cycle(current).evaluation
-            verdict = str(evaluation.verdict) if evaluation is not None else None
-        rows.append({"pilot": pilot, "cycle": current, "verdict_words": verdict_words(verdict),
-                     "verdict_class": verdict_class(verdict)})
+    # Every pilot's current verdict in a fixed number of queries (pilots/portfolio.py reads all
+    # current cycles' figures together), whatever the number of pilots.
+    rows = [
+        {"pilot": row.pilot, "cycle": row.cycle, "verdict_words": verdict_words(row.verdict),
+         "verdict_class": verdict_class(row.verdict)}
+        for row in pilot_rows(request.user)
+    ]
     can_create = Team.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN)).exists()
     return TemplateResponse(request, "pilots/pilot_list.html", {"rows": rows, "can_create": can_create})
 
