@@ -22,6 +22,7 @@ class PilotsConfig(AppConfig):
         from django.urls import reverse
 
         return [
+            (str(_("Portfolio: every pilot and open survey at a glance")), reverse("pilots:portfolio")),
             (str(_("Pilots: cycles, verdicts and decisions")), reverse("pilots:pilot_list")),
             (str(_("Experience-officer panels: quotas, coverage and test tasks")), reverse("pilots:panel_list")),
         ]

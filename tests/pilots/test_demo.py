@@ -164,6 +164,7 @@ def test_staff_links_to_pilots_and_panels(db):
     with translation.override("en"):
         links = apps.get_app_config("pilots").staff_links(User(email="x@example.org"))
     assert links == [
+        ("Portfolio: every pilot and open survey at a glance", "/staff/portfolio/"),
         ("Pilots: cycles, verdicts and decisions", "/staff/pilots/"),
         ("Experience-officer panels: quotas, coverage and test tasks", "/staff/panels/"),
     ]
