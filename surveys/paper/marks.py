@@ -52,6 +52,8 @@ DETECT_SIDE = 800  # px, long side of the copy markers are looked for in
 
 # Bubble measurement (fractions of the bubble radius r).
 INNER = 0.62  # inner disc read for ink; the 1 pt outline sits at r +- 0.5 pt
+RIM = 0.80  # the rim band INNER..RIM: ink there alone makes a bubble doubtful, never empty
+RIM_DOUBT = 0.06
 RING = (1.35, 1.95)  # paper level ring just outside the bubble
 PAPER_PERCENTILE = 0.80  # marks or labels crossing the ring are darker than paper: take a high one
 INK_FLOOR = 0.10  # a pixel this much darker than its paper is still paper (noise, JPEG)
@@ -307,37 +309,41 @@ def find_qr(straightened: np.ndarray | None, gray: np.ndarray, H: np.ndarray | N
 
 
 @lru_cache(maxsize=64)
-def _offsets(r_px: float, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flat index offsets of the inner disc, the paper ring and the printed outline (r +- 1 px)
-    for a bubble of radius r_px on an image `width` pixels wide."""
+def _offsets(r_px: float, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat index offsets of the inner disc, the paper ring, the printed outline (r +- 1 px) and
+    the rim between disc and outline, for a bubble of radius r_px on an image `width` px wide."""
     reach = int(np.ceil(RING[1] * r_px)) + 1
     dy, dx = np.mgrid[-reach:reach + 1, -reach:reach + 1]
     d = np.hypot(dx, dy)
     flat = dy * width + dx
     out = []
-    for mask in (d <= INNER * r_px, (d >= RING[0] * r_px) & (d <= RING[1] * r_px), np.abs(d - r_px) <= 1.0):
+    masks = (d <= INNER * r_px, (d >= RING[0] * r_px) & (d <= RING[1] * r_px), np.abs(d - r_px) <= 1.0,
+             (d > INNER * r_px) & (d <= RIM * r_px))
+    for mask in masks:
         offsets = flat[mask].astype(np.int64)
         offsets.setflags(write=False)
         out.append(offsets)
     return tuple(out)
 
 
-def bubble_scores(straightened: np.ndarray, bubbles: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """(darkness, outline) of each bubble on the straightened page, both 0 (paper) .. 1 (ink).
+def bubble_scores(straightened: np.ndarray, bubbles: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(darkness, outline, rim) of each bubble on the straightened page, 0 (paper) .. 1 (ink).
 
     darkness: the share of the inner disc that is inked. outline: the same for the printed
     circle; it is high wherever the page lines up with the layout, so a low one means the
-    geometry is off there and the darkness cannot be trusted. Vectorised: index arrays per
-    bubble size, one gather per measure, means and a partial sort along rows."""
+    geometry is off there and the darkness cannot be trusted. rim: the same for the band
+    between the inner disc and the outline, where a small tick at the edge lands. Vectorised:
+    index arrays per bubble size, one gather per measure, means and a partial sort along rows."""
     h, w = straightened.shape
     flat = straightened.ravel()
     darkness = np.zeros(len(bubbles), np.float32)
     outline = np.zeros(len(bubbles), np.float32)
+    rim = np.zeros(len(bubbles), np.float32)
     by_r: dict[float, list[int]] = {}
     for i, b in enumerate(bubbles):
         by_r.setdefault(round(float(b["r"]) * PX_PER_PT, 1), []).append(i)
     for r_px, rows in by_r.items():
-        inner_off, ring_off, line_off = _offsets(r_px, w)
+        inner_off, ring_off, line_off, rim_off = _offsets(r_px, w)
         reach = int(np.ceil(RING[1] * r_px)) + 1
         cx = np.array([round(float(bubbles[i]["x"]) * PX_PER_PT) for i in rows], np.int64)
         cy = np.array([round(float(bubbles[i]["y"]) * PX_PER_PT) for i in rows], np.int64)
@@ -350,11 +356,11 @@ def bubble_scores(straightened: np.ndarray, bubbles: list[dict]) -> tuple[np.nda
         # Per pixel: how much darker than the paper, as a share; below INK_FLOOR is paper (noise,
         # JPEG ringing), from INK_FULL on it is ink. A thin grey pencil line then counts as much as
         # a pen line of the same width, and the score is the share of the disc that is inked.
-        for offsets, target in ((inner_off, darkness), (line_off, outline)):
+        for offsets, target in ((inner_off, darkness), (line_off, outline), (rim_off, rim)):
             rel = (paper - flat[centre + offsets[None, :]].astype(np.float32)) / paper
             ink = np.clip((rel - INK_FLOOR) * (1.0 / (INK_FULL - INK_FLOOR)), 0.0, 1.0)
             target[rows] = ink.mean(axis=1)
-    return darkness, outline
+    return darkness, outline, rim
 
 
 def bubble_darkness(straightened: np.ndarray, bubbles: list[dict]) -> np.ndarray:
@@ -487,17 +493,22 @@ def _questions_on_page(layout: dict, page: dict) -> list[dict]:
 def decide_page(straightened: np.ndarray, layout: dict, page: dict) -> PageResult:
     """Answers and holds for one straightened page of a known layout."""
     bubbles = page.get("bubbles", [])
-    darkness, outline = bubble_scores(straightened, bubbles) if bubbles else (np.zeros(0), np.zeros(0))
+    darkness, outline, rim = bubble_scores(straightened, bubbles) if bubbles else (np.zeros((3, 0)))
+    # Ink on the rim but not in the disc (a small tick at the edge) is neither empty nor a mark.
+    edge = (darkness <= LOW) & (rim >= RIM_DOUBT)
     if bubbles and float(np.median(outline)) < OUTLINE_MIN:
         # The printed circles are not where the layout says: another layout, or a bad fit.
         return PageResult(None, "unreadable", Reason(gettext_noop("the page does not line up with its printed layout")),
                           straightened=straightened)
     per_q: dict[str, list[tuple[object, float, dict]]] = {}
     off: set[str] = set()
-    for b, d, o in zip(bubbles, darkness, outline, strict=True):
+    at_edge: set[tuple[str, str]] = set()
+    for b, d, o, e in zip(bubbles, darkness, outline, edge, strict=True):
         per_q.setdefault(b["question"], []).append((b["value"], float(d), b))
         if o < OUTLINE_MIN:
             off.add(b["question"])
+        if e:
+            at_edge.add((b["question"], str(b["value"])))
     boxes = {bx["question"]: bx for bx in (page.get("boxes") or layout.get("boxes") or [])}
 
     answers: dict[str, list] = {}
@@ -519,7 +530,7 @@ def decide_page(straightened: np.ndarray, layout: dict, page: dict) -> PageResul
         values = {str(v): round(d, 3) for v, d, _ in rows}
         dark_out[key] = values
         marked = [v for v, d, _ in rows if d >= HIGH]
-        doubtful = [v for v, d, _ in rows if LOW < d < HIGH]
+        doubtful = [v for v, d, _ in rows if LOW < d < HIGH or (key, str(v)) in at_edge]
         reason = None
         if key in off:
             reason = Reason(gettext_noop("the page does not line up here"))

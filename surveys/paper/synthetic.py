@@ -219,6 +219,12 @@ def draw_mark(img: np.ndarray, bubble: dict, kind: str, dpi: float, rng: np.rand
         j = lambda: rng.normal(0, 0.08 * s)  # noqa: E731
         line((cx - 0.75 * s + j(), cy - 0.75 * s + j()), (cx + 0.75 * s + j(), cy + 0.75 * s + j()))
         line((cx + 0.75 * s + j(), cy - 0.75 * s + j()), (cx - 0.75 * s + j(), cy + 0.75 * s + j()))
+    elif kind == "edge_tick":  # a small tick on the bubble's edge, missing the middle
+        a = rng.uniform(0, 2 * np.pi)
+        ex, ey = cx + 0.72 * r * np.cos(a), cy + 0.72 * r * np.sin(a)
+        s = 0.22 * r
+        line((ex - s, ey), (ex - 0.2 * s, ey + 0.8 * s))
+        line((ex - 0.2 * s, ey + 0.8 * s), (ex + s, ey - s))
     elif kind == "dot":  # a stray touch of the pen: not an answer, ought to be held or ignored
         cv2.circle(img, _pts((cx, cy), ppt), int(0.15 * r * ppt * 16), colour, -1, cv2.LINE_AA, 4)
     else:

@@ -323,3 +323,12 @@ def test_colour_and_odd_images_are_read_or_refused_never_raise(layout, layout_fo
     colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
     assert read_page(colour, layout_for).answers[single] == ["c1"]
     assert read_page(np.zeros((100, 100, 2), np.uint8), layout_for).status == "unreadable"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_small_tick_on_the_edge_is_held_not_read_as_blank(layout, layout_for, seed):
+    single = next(key for key, kind in kinds(layout).items() if kind == "single")
+    img = marked_page(layout, {(single, "c3"): "edge_tick"}, seed=seed)
+    result = read_page(img, layout_for)
+    assert single not in result.answers
+    assert str(next(h for h in result.holds if h.question_key == single).reason) == "unsure mark"
