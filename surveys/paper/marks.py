@@ -6,12 +6,15 @@ warps the page to a canonical frame (PX_PER_PT pixels per PDF point), decodes th
 (`CL1|site|survey|version|serial|page`), asks `layout_for` for the geometry that sheet was printed
 with, and measures each bubble's darkness against the paper just around it.
 
-Darkness of a bubble = (paper - ink) / paper, where ink is the mean of the inner disc
-(INNER * r, so the printed 1 pt outline stays outside it even after blur) and paper is a high
-percentile of a ring just outside the bubble. Dividing by the local paper level removes shadows
-and grey paper: illumination multiplies both. Two thresholds decide: >= HIGH marked,
-<= LOW empty, in between doubtful. A doubtful bubble or two marks in a one-answer question hold
-the question for a clerk; the machine never guesses.
+Darkness of a bubble = the share of its inner disc (INNER * r, so the printed 1 pt outline
+stays outside it even after blur) that is ink, where a pixel's ink is how much darker it is
+than the paper just around the bubble (a high percentile of a ring outside it), as a share of
+that paper level, ramped from INK_FLOOR (still paper: noise, JPEG) to INK_FULL (fully ink).
+Measuring against the local paper removes shadows and grey paper (light multiplies paper and
+ink alike); the ramp makes a thin grey pencil line count like a pen line of the same width.
+Two thresholds decide: >= HIGH marked, <= LOW empty, in between doubtful. A doubtful bubble,
+ink on the rim only, a bubble whose printed circle is not where the layout says, or two marks
+in a one-answer question hold the question for a clerk; the machine never guesses.
 
 `iter_pdf_pages` and `iter_image_pages` stream the pages of an uploaded file one at a time, so
 a 500-page PDF never sits in memory, and refuse bad files with a sentence a clerk can act on.
@@ -59,11 +62,13 @@ PAPER_PERCENTILE = 0.80  # marks or labels crossing the ring are darker than pap
 INK_FLOOR = 0.10  # a pixel this much darker than its paper is still paper (noise, JPEG)
 INK_FULL = 0.35  # from this much darker on, a pixel is fully ink (light pencil is ~0.4)
 
-# Thresholds on darkness (0 = paper, 1 = black ink over the whole inner disc), calibrated on
-# synthetic pages (bench/paper_scan.py --calibrate): an empty bubble reads 0.00-0.04 even on
-# blurred, noisy, shadowed phone photos; a pen tick or cross through the disc 0.25-0.5, a fill
-# 0.8-0.95; light pencil ticks and crosses 0.10-0.30. LOW sits well above the empty tail, HIGH
-# well below the pen tick's lower tail, so pen marks are decided and pencil at worst held.
+# Thresholds on darkness (0 = paper, 1 = the whole inner disc inked), calibrated on synthetic
+# pages from the real layout and PDF (bench/paper_scan.py --calibrate, 200-300 dpi scans and
+# 150-200 dpi phone photos with blur, noise, shadows down to half the light, JPEG 50-95):
+# empty bubbles read 0.000 at the median and <= 0.01 at the worst; pen ticks >= 0.21, pen
+# crosses >= 0.24, fills and scribbles >= 0.75; light pencil fills >= 0.10, pencil ticks and
+# crosses 0.07-0.45. LOW is four times the worst empty; HIGH sits below the weakest pen tick
+# with room to spare, so pen marks are decided, pencil mostly too and at worst held.
 LOW = 0.04
 HIGH = 0.15
 # The printed outline of a bubble reads 0.98-1.0 where the page lines up with the layout,
@@ -73,6 +78,7 @@ OUTLINE_MIN = 0.35
 MAX_PAGES_PER_FILE = 2000  # a file with more pages is refused as a whole (documented limit)
 MAX_PIXELS_PER_PAGE = 80_000_000  # ~A3 at 600 dpi; larger images are decompression bombs
 DEFAULT_PDF_DPI = 150  # enough for reading (PX_PER_PT = 2 is 144 dpi), fast to render
+PDF_REOPEN_EVERY = 25  # pages; bounds what PDFium caches of a long file (see iter_pdf_pages)
 
 SINGLE_KINDS = frozenset({"single", "yes_no", "scale", "segment", "age_band", "district", "community",
                           "occupation"})
@@ -583,22 +589,32 @@ def _source_bytes_or_path(src: str | os.PathLike | bytes) -> str | bytes:
     return str(path)
 
 
-def iter_pdf_pages(src: str | os.PathLike | bytes, dpi: int = DEFAULT_PDF_DPI) -> Iterator[np.ndarray]:
-    """Each page of a PDF rendered to a grey uint8 array, one at a time (the previous page's
-    bitmap is released before the next is drawn). Raises ScanFileError before the first page for
-    an empty, corrupt or encrypted PDF or one with more than MAX_PAGES_PER_FILE pages."""
+def _open_pdf(data: str | bytes):
     import pypdfium2 as pdfium
 
-    data = _source_bytes_or_path(src)
-    if isinstance(data, bytes) and not data.lstrip()[:5].startswith(b"%PDF"):
-        raise ScanFileError(gettext_noop("the file is not a PDF"))
     try:
-        pdf = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         if "password" in str(error).lower() or "security" in str(error).lower():
             raise ScanFileError(gettext_noop("the PDF is encrypted (password protected); save it without a "
                                              "password and upload it again")) from None
         raise ScanFileError(gettext_noop("the PDF is damaged and cannot be read")) from None
+
+
+def iter_pdf_pages(src: str | os.PathLike | bytes, dpi: int = DEFAULT_PDF_DPI) -> Iterator[np.ndarray]:
+    """Each page of a PDF as a grey uint8 array (see pdf_page_gray), one at a time. Raises
+    ScanFileError before the first page for an empty, corrupt or encrypted PDF or one with more
+    than MAX_PAGES_PER_FILE pages, and for a damaged page when it comes to it.
+
+    Give a path for large files: bytes are held whole. PDFium keeps every page's parsed image
+    data until the document is closed (0.6-0.9 MB per scanned page), so the document is opened
+    afresh every PDF_REOPEN_EVERY pages: memory stays flat however long the file is."""
+    import pypdfium2 as pdfium
+
+    data = _source_bytes_or_path(src)
+    if isinstance(data, bytes) and not data.lstrip()[:5].startswith(b"%PDF"):
+        raise ScanFileError(gettext_noop("the file is not a PDF"))
+    pdf = _open_pdf(data)
     try:
         count = len(pdf)
         if count == 0:
@@ -608,6 +624,9 @@ def iter_pdf_pages(src: str | os.PathLike | bytes, dpi: int = DEFAULT_PDF_DPI) -
                                              "are read, split it into smaller files"),
                                 count=count, limit=MAX_PAGES_PER_FILE)
         for index in range(count):
+            if index and index % PDF_REOPEN_EVERY == 0:
+                pdf.close()
+                pdf = _open_pdf(data)
             page = pdf[index]
             try:
                 array = pdf_page_gray(page, dpi)
@@ -668,16 +687,7 @@ def _scanned_jpeg(page, pdfium) -> bytes | None:
 
 def pdf_page_count(src: str | os.PathLike | bytes) -> int:
     """Number of pages, with the same refusals as iter_pdf_pages (for a progress bar's total)."""
-    import pypdfium2 as pdfium
-
-    data = _source_bytes_or_path(src)
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        if "password" in str(error).lower() or "security" in str(error).lower():
-            raise ScanFileError(gettext_noop("the PDF is encrypted (password protected); save it without a "
-                                             "password and upload it again")) from None
-        raise ScanFileError(gettext_noop("the PDF is damaged and cannot be read")) from None
+    pdf = _open_pdf(_source_bytes_or_path(src))
     try:
         return len(pdf)
     finally:

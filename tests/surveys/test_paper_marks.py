@@ -332,3 +332,8 @@ def test_a_small_tick_on_the_edge_is_held_not_read_as_blank(layout, layout_for, 
     result = read_page(img, layout_for)
     assert single not in result.answers
     assert str(next(h for h in result.holds if h.question_key == single).reason) == "unsure mark"
+
+
+def test_long_pdfs_are_read_through_a_reopened_document(monkeypatch):
+    monkeypatch.setattr(marks, "PDF_REOPEN_EVERY", 2)
+    assert len(list(iter_pdf_pages(pdf_bytes(5), dpi=36))) == 5
