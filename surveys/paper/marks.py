@@ -56,20 +56,22 @@ DETECT_SIDE = 800  # px, long side of the copy markers are looked for in
 # Bubble measurement (fractions of the bubble radius r).
 INNER = 0.62  # inner disc read for ink; the 1 pt outline sits at r +- 0.5 pt
 RIM = 0.80  # the rim band INNER..RIM: ink there alone makes a bubble doubtful, never empty
-RIM_DOUBT = 0.06
+RIM_DOUBT = 0.04  # empty rims read <= 0.022 on the worst photos
 RING = (1.35, 1.95)  # paper level ring just outside the bubble
 PAPER_PERCENTILE = 0.80  # marks or labels crossing the ring are darker than paper: take a high one
-INK_FLOOR = 0.10  # a pixel this much darker than its paper is still paper (noise, JPEG)
+INK_FLOOR = 0.08  # a pixel this much darker than its paper is still paper (noise, JPEG)
 INK_FULL = 0.35  # from this much darker on, a pixel is fully ink (light pencil is ~0.4)
 
 # Thresholds on darkness (0 = paper, 1 = the whole inner disc inked), calibrated on synthetic
-# pages from the real layout and PDF (bench/paper_scan.py --calibrate, 200-300 dpi scans and
-# 150-200 dpi phone photos with blur, noise, shadows down to half the light, JPEG 50-95):
-# empty bubbles read 0.000 at the median and <= 0.01 at the worst; pen ticks >= 0.21, pen
-# crosses >= 0.24, fills and scribbles >= 0.75; light pencil fills >= 0.10, pencil ticks and
-# crosses 0.07-0.45. LOW is four times the worst empty; HIGH sits below the weakest pen tick
-# with room to spare, so pen marks are decided, pencil mostly too and at worst held.
-LOW = 0.04
+# pages from the real layout and PDF (bench/paper_scan.py --calibrate: 200-300 dpi scans and
+# 150-200 dpi phone photos with blur, noise, shadows down to half the light, JPEG 50-95).
+# Empty bubbles read 0.000 at the median and <= 0.013 at the very worst (blurred 150 dpi photo
+# in deep shadow); pen ticks >= 0.19, pen crosses >= 0.32, fills ~1.0, scribbles >= 0.49;
+# light pencil (grey, 0.6-1 pt) ticks and crosses 0.04-0.46, pencil fills >= 0.10. LOW sits
+# twice above the worst empty and below the faintest pencil tick seen, so pencil is at worst
+# held, never read as blank; HIGH sits below the weakest pen tick with room to spare, so pen
+# marks are decided automatically and most pencil too.
+LOW = 0.025
 HIGH = 0.15
 # The printed outline of a bubble reads 0.98-1.0 where the page lines up with the layout,
 # ~0.5 one point off, ~0.29 two points off: below OUTLINE_MIN the bubble is not where we read.
