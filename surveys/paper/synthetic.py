@@ -83,7 +83,8 @@ def sample_spec(survey: int = 31, version: int = 4) -> dict:
     return {
         "survey": survey, "version": version, "slug": "round-trip",
         "title": _pair("往返测试", "Round trip"), "intro": _pair("测试。", "A test."),
-        "instructions": [_pair("填写说明", "How to answer"), _pair("涂满圆圈，打勾或打叉也可以。", "Fill the circle; a tick or cross counts.")],
+        "instructions": [_pair("填写说明", "How to answer"),
+                         _pair("涂满圆圈，打勾或打叉也可以。", "Fill the circle; a tick or cross counts.")],
         "strings": {"page": _pair("第 {page} 页，共 {pages} 页", "Page {page} of {pages}"),
                     "turn": _pair("请翻到下一页", "Please turn over."), "end": _pair("谢谢！", "Thank you!")},
         "questions": [

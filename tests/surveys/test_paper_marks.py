@@ -292,7 +292,8 @@ def test_scanned_pdf_pages_are_read_from_their_jpeg_at_the_asked_resolution():
 
 def test_a_page_that_does_not_match_its_layout_is_not_read(layout, layout_for):
     img = draw_page(layout, payload(), DPI)
-    moved = {**layout, "pages": [dict(p, bubbles=[dict(b, y=b["y"] + 6) for b in p["bubbles"]]) for p in layout["pages"]]}
+    moved = {**layout, "pages": [dict(p, bubbles=[dict(b, y=b["y"] + 6) for b in p["bubbles"]])
+                                 for p in layout["pages"]]}
     result = read_page(img, lambda p: moved)
     assert (result.status, str(result.reason)) == ("unreadable", "the page does not line up with its printed layout")
 
