@@ -63,15 +63,17 @@ class ScanUploadForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label=gettext_lazy("Team"))
     files = MultipleFileField(
         label=gettext_lazy("Scanned forms"),
-        help_text=gettext_lazy(
-            "PDF, TIFF, PNG or JPEG files from a scanner or phone; choose as many as you like. "
-            "At most %(size)s MB and %(pages)s pages per file."
-        ) % {"size": MAX_FILE_BYTES // 1024 // 1024, "pages": f"{MAX_PAGES_PER_FILE:,}"},
         error_messages={"required": gettext_lazy("Choose at least one scanned file.")},
     )
 
     def __init__(self, *args, teams, only: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Set per form, in the request's language (a lazy string interpolated at import would
+        # be fixed in whatever language was active then).
+        self.fields["files"].help_text = _(
+            "PDF, TIFF, PNG or JPEG files from a scanner or phone; choose as many as you like. "
+            "At most %(size)s MB and %(pages)s pages per file."
+        ) % {"size": MAX_FILE_BYTES // 1024 // 1024, "pages": f"{MAX_PAGES_PER_FILE:,}"}
         self.fields["team"].queryset = teams
         if only:  # one team: nothing to choose
             self.fields["team"].widget = forms.HiddenInput()
