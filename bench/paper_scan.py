@@ -186,7 +186,12 @@ def memory_child(path):
         ok += result.status != "unreadable"
         n += 1
     _, peak = tracemalloc.get_traced_memory()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process's own peak; ru_maxrss would carry over the parent's from before exec.
+    try:
+        status = Path("/proc/self/status").read_text()
+        rss = int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+    except (OSError, StopIteration):
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{n} {ok} {rss:.0f} {peak / 2**20:.0f}")
 
 
@@ -236,14 +241,17 @@ def main():
         cal = defaultdict(list) if args.calibrate else None
         print(f"\nAccuracy, {args.pages} pages per profile; marks: "
               + ", ".join(f"{k} {v:.0%}" for k, v in MARK_MIX.items()))
-        print(f"{'profile':>8} {'dpi':>4} {'questions':>9} {'wrong':>7} {'wrong %':>8} {'review %':>9} "
-              f"{'2 marks held':>12} {'unreadable':>10} {'misidentified':>13}")
+        print(f"{'profile':>8} {'dpi':>4} {'questions':>9} {'wrong':>6} {'wrong %':>8} {'95% bound':>9} "
+              f"{'review %':>9} {'w/o 2 marks':>11} {'2 marks held':>12} {'unreadable':>10} {'misidentified':>13}")
         for profile, dpi in ((SCAN, 200), (SCAN, 300), (PHOTO, 150), (PHOTO, 200)):
             c = accuracy(profile, args.pages, args.seed, dpi, cal)
             q = max(c["questions"], 1)
-            print(f"{profile.name:>8} {dpi:>4} {c['questions']:>9} {c['wrong']:>7} {100 * c['wrong'] / q:>7.3f}% "
-                  f"{100 * c['review'] / q:>8.2f}% {c['two_marks_held']:>12} {c['unreadable']:>10} "
-                  f"{c['misidentified']:>13}")
+            # With 0 wrong of n, the 95% upper bound of the wrong rate is about 3/n (rule of three).
+            bound = 100 * max(3, c["wrong"] + 3 * np.sqrt(max(c["wrong"], 1))) / q
+            print(f"{profile.name:>8} {dpi:>4} {c['questions']:>9} {c['wrong']:>6} {100 * c['wrong'] / q:>7.3f}% "
+                  f"{bound:>8.2f}% {100 * c['review'] / q:>8.2f}% "
+                  f"{100 * (c['review'] - c['two_marks_held']) / q:>10.2f}% {c['two_marks_held']:>12} "
+                  f"{c['unreadable']:>10} {c['misidentified']:>13}")
             for why, n in sorted((k, v) for k, v in c.items() if k.startswith("why: ")):
                 print(f"{'':>13}{n} unreadable: {why[5:]}")
         if cal is not None:
