@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pypdfium2 as pdfium
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from citylab.models import AuditEvent, Community
 from surveys.models import Status
@@ -24,7 +25,10 @@ OTHERS = ["other_planner", "outsider"]
 
 @pytest.fixture(autouse=True)
 def _english(client):
-    client.cookies["django_language"] = "en"  # the sentences below are the English ones
+    # The sentences below are the English ones: in pages (the cookie) and in direct calls.
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        yield
 
 
 def pdf_url(batch: PrintBatch) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from citylab.population import PopulationImportError, import_population_csv
 
@@ -13,6 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
 
+    @no_translations  # operators script against English messages, whatever the site's language
     def handle(self, *args, file: Path, **options) -> None:
         try:
             data = file.read_bytes()

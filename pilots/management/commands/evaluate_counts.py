@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from pilots.countfile import (
     CountFileError,
@@ -96,6 +96,7 @@ class Command(BaseCommand):
                             help=f"minimum respondents per segment (default {DEFAULTS.min_n})")
         parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
 
+    @no_translations  # operators script against English messages, whatever the site's language
     def handle(self, *args: Any, **options: Any) -> None:
         thresholds = Thresholds(
             adoption_target=options["adoption_target"], equity_floor=options["equity_floor"],

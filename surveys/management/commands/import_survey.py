@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from citylab.models import Team
 from surveys.definitions import create_survey, database_problems
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--team", metavar="CODE", help="code of the owning team (default: the first team by code)")
 
+    @no_translations  # operators script against English messages, whatever the site's language
     def handle(self, *args, file: Path, team: str | None, **options) -> None:
         try:
             data = file.read_bytes()

@@ -4,7 +4,7 @@ import json
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from citylab.models import Community
 from surveys.models import Survey
@@ -34,6 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--languages", default="zh-hans,en", metavar="|".join(LANGUAGE_OPTIONS),
                             help="Chinese above English (the default), or one language")
 
+    @no_translations  # operators script against English messages, whatever the site's language
     def handle(self, *args, slug: str, copies: int, output: Path, layout: Path | None, community: str | None,
                languages: str, **options) -> None:
         survey = Survey.objects.select_related("team").filter(slug=slug).first()
