@@ -74,13 +74,19 @@ def dashboard_charts(d: Dashboard) -> list[charts.Chart]:
         if d.any_hidden else ""
     over_time_title = _("Responses per week") if d.weekly else _("Responses per day")
     period = _("Week starting") if d.weekly else _("Day")
+    over_time = charts.line_figure([p.start.isoformat() for p in d.periods],
+                                   [charts.Series(_("Responses"), [_count(p.n) for p in d.periods])],
+                                   x_title=period, y_title=_("Responses"))
+    # Whole days (or weeks) as categories: a date axis would invent hours between them.
+    over_time["layout"]["xaxis"].update({"type": "category"})
+    over_time["layout"]["yaxis"].update({"rangemode": "tozero", "tickformat": ",d"})
     result = [
         charts.Chart(
             id="over-time", title=over_time_title,
-            figure=charts.line_figure([p.start.isoformat() for p in d.periods],
-                                      [charts.Series(_("Responses"), [_count(p.n) for p in d.periods])],
-                                      x_title=period, y_title=_("Responses")),
-            table=charts.Table(over_time_title, [period, _("Responses")],
+            figure=over_time,
+            # A caption unlike the chart's title: both name a region, and each needs its own name.
+            table=charts.Table(_("Responses in each week") if d.weekly else _("Responses on each day"),
+                               [period, _("Responses")],
                                [[p.start.isoformat(), _shown(p.n)] for p in d.periods], note),
         ),
         charts.Chart(
@@ -88,7 +94,7 @@ def dashboard_charts(d: Dashboard) -> list[charts.Chart]:
             figure=charts.bar_figure([label for _v, label, _c in d.channels],
                                      [charts.Series(_("Responses"), [_count(c) for _v, _l, c in d.channels])],
                                      y_title=_("Responses")),
-            table=charts.Table(_("Responses by channel"), [_("Channel"), _("Responses"), _("Share")],
+            table=charts.Table(_("Responses on each channel, with shares"), [_("Channel"), _("Responses"), _("Share")],
                                [[label, _shown(c), _percent(c)] for _v, label, c in d.channels], note),
         ),
     ]
@@ -98,11 +104,10 @@ def dashboard_charts(d: Dashboard) -> list[charts.Chart]:
             id="coverage", title=_("Responses against population shares"),
             description=_("Each segment's responses beside what its share of the population would give "
                           "(responses with both an age band and a district, shared out as the population is). "
-                          "A segment with fewer than %(ratio)s%% of its expected count is marked "
-                          "“Under-represented”.") % {"ratio": 80},
+                          "A segment with fewer than %(ratio)s%% of its expected count is marked as under-represented.") % {"ratio": 80},
             figure=charts.dot_whisker_figure(
                 names,
-                [charts.Series(_("Expected from population"), [round(c.expected, 1) for c in d.coverage]),
+                [charts.Series(_("Expected"), [round(c.expected, 1) for c in d.coverage]),
                  charts.Series(_("Responses"), [_count(c.actual) for c in d.coverage])],
                 x_title=_("Responses"), percent=False,
             ),
@@ -113,7 +118,6 @@ def dashboard_charts(d: Dashboard) -> list[charts.Chart]:
                   "" if c.actual.hidden else c.shortfall, c.status] for name, c in zip(names, d.coverage)],
                 note,
             ),
-            height=max(320, 28 * len(d.coverage) + 120),
         ))
     for q in d.questions:
         labels = [o.label for o, _c in q.options]
