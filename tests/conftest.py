@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 
@@ -16,6 +19,16 @@ from citylab.models import AgeBand, Community, District, Membership, Role, Team,
 
 PASSWORD = "correct-horse-battery-staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture(autouse=True)
+def _language_of_code_outside_requests() -> Iterator[None]:
+    """Code called directly (services, commands, pure modules) speaks English in tests, and
+    whatever language a request switched to is put back afterwards: without this, the language
+    of one test's last request leaked into the next test, and results depended on the order.
+    Pages still choose their language per request (zh-Hans by default), as in production."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

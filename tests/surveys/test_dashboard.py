@@ -90,12 +90,12 @@ def test_coverage_compares_segments_with_population_shares(survey, population):
     d = survey_dashboard(survey, Filters(), exact=True)
     cells = {(c.band, c.district): c for c in d.coverage}
     assert len(cells) == 10 and d.no_segment.n == 0
-    old_70 = cells["70+", "老城区"]
+    old_70 = cells["70+", "Old Town"]
     # 300 of the 2,000 residents, so 3 of the 20 responses are expected there; 2 came.
     assert old_70.population == 300 and old_70.expected == pytest.approx(3.0)
     assert old_70.actual.n == 2 and old_70.shortfall == 1 and old_70.short
     assert "Under-represented" in old_70.status or "代表不足" in old_70.status or old_70.status
-    port_70 = cells["70+", "新港区"]
+    port_70 = cells["70+", "New Harbour"]
     assert port_70.expected == pytest.approx(1.0) and not port_70.short
     assert d.missing[0].shortfall >= d.missing[-1].shortfall  # largest gap first
     assert sum(c.expected for c in d.coverage) == pytest.approx(20)
@@ -106,7 +106,7 @@ def test_filters_narrow_every_figure(survey, population):
     make_responses(survey, 4, start=20, channel=Channel.PAPER)
     d = survey_dashboard(survey, Filters(district="laocheng"), exact=True)
     assert d.total.n == 12  # even i
-    assert {(c.band, c.district) for c in d.coverage} == {(b, "老城区") for b in ["18–29", "30–44", "45–59", "60–69", "70+"]}
+    assert {(c.band, c.district) for c in d.coverage} == {(b, "Old Town") for b in ["18–29", "30–44", "45–59", "60–69", "70+"]}
     assert sum(c.expected for c in d.coverage) == pytest.approx(12)
     d = survey_dashboard(survey, Filters(channel="paper", age_band="18-29"), exact=True)
     assert d.total.n == 1  # i = 20

@@ -81,12 +81,12 @@ def test_counts_by_channel_segment_and_answer(survey):
         channels = {str(label): cell.n for label, cell in results.channels}
     assert channels["Web"] == 20 and channels["Paper"] == 3 and channels["Assisted"] == 0
     segments = results.segments
-    assert segments.columns == ["老城区", "新港区"]
+    assert segments.columns == ["Old Town", "New Harbour"]
     rows = {label: [c.n for c in cells] + [total.n] for label, cells, total in segments.rows}
     # i % 5 == 0 → 18-29; even i → laocheng: i in {0, 10, 20} and {5, 15}.
     assert rows["18–29"] == [3, 2, 5]
     assert [c.n for c in segments.column_totals] == [12, 11] and segments.total.n == 23
-    assert {label: c.n for label, c in results.occupations} == {"退休": 12, "办公室职员": 11}
+    assert {label: c.n for label, c in results.occupations} == {"Retired": 12, "Office work": 11}
 
     by_key = {summary.question.key: summary for summary in results.questions}
     problems = {option.value: (cell.n, round(cell.percent)) for option, cell in by_key["problems"].options}
@@ -95,7 +95,7 @@ def test_counts_by_channel_segment_and_answer(survey):
     assert problems == {"slow": (9, 50), "glasses": (9, 50), "small": (9, 50), "prefer_not_to_say": (4, 22)}
     ease = {option.value: cell.n for option, cell in by_key["ease"].options}
     assert ease == {"1": 5, "2": 5, "3": 5, "4": 4, "5": 4}
-    assert [option.label for option, _cell in by_key["ease"].options][:2] == ["1 – 很难用", "2"]
+    assert [option.label for option, _cell in by_key["ease"].options][:2] == ["1 – Very hard", "2"]
     assert {o.value: c.n for o, c in by_key["uses_phone"].options} == {"yes": 15, "no": 8}
     # app_name is asked only after "yes": 15 answered it.
     assert by_key["app_name"].answered.n == 15
