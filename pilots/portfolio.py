@@ -60,8 +60,11 @@ def current_cycles(pilots: list[Pilot]) -> dict[int, Cycle]:
 def cycle_rows(cycles: list[Cycle]) -> dict[int, tuple[list, list]]:
     """cycle id -> (imported rows, survey rows), in two queries."""
     imported: dict[int, list] = defaultdict(list)
-    for cycle_id, d, a, e, x, s, r in SegmentCount.objects.filter(cycle__in=[c.pk for c in cycles]).values_list(
-        "cycle_id", "district__code", "age_band__code", "eligible", "adopters", "satisfied", "rated"
+    # In the order imported_rows reads them, so that the segments line up with the pilot page.
+    for cycle_id, d, a, e, x, s, r in (
+        SegmentCount.objects.filter(cycle__in=[c.pk for c in cycles])
+        .order_by("cycle_id", "district__code", "age_band__min_age")
+        .values_list("cycle_id", "district__code", "age_band__code", "eligible", "adopters", "satisfied", "rated")
     ):
         imported[cycle_id].append((d, a, e, x, s, r))
     surveyed: dict[int, list] = {}
