@@ -38,7 +38,8 @@ def decode(data: bytes) -> str:
 def read_rows(
     text: str, required: Sequence[str], optional: Sequence[str] = (), problems: CSVProblems | None = None
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) for each non-blank data line, with cells stripped.
+    """Yield (line number, row) for each non-blank record, with cells stripped; the number is
+    the file line the record starts on, also when a quoted cell runs over several lines.
 
     Header problems (missing or unknown columns, empty file) are added to `problems` and end
     the reading, since no row can be understood without its header.
@@ -61,7 +62,12 @@ def read_rows(
     if problems:
         return
     seen_data = False
-    for line_no, cells in enumerate(reader, start=2):
+    # A quoted cell may span lines (a note typed with Enter in a spreadsheet): counting records
+    # would put every later line number off. `line_num` is the source line a record ends on, so
+    # each record starts on the line after the previous one ended.
+    previous_end = reader.line_num
+    for cells in reader:
+        line_no, previous_end = previous_end + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
         seen_data = True

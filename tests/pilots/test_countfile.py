@@ -90,6 +90,17 @@ def test_every_problem_is_reported_at_once():
     ]
 
 
+def test_a_quoted_cell_over_several_lines_keeps_the_line_numbers_of_the_file():
+    # A spreadsheet cell typed with Enter is quoted and runs over two lines (2 and 3) of the file.
+    text = f'{HEADER}\n"Old Town\n(laocheng)",60-69,100,20\n\nOld Town,70+,50,60\n"New\nHarbour",70+,x,1\n'
+    assert problems(text) == [
+        "line 5: adopters (60) exceed eligible (50)",
+        "line 6: eligible must be a whole number, got 'x'",
+    ]
+    rows = parse_counts(f'{HEADER}\n"Old Town\n(laocheng)",60-69,100,20\nOld Town,70+,50,10\n'.encode())
+    assert [(r.line, r.district) for r in rows] == [(2, "Old Town\n(laocheng)"), (4, "Old Town")]
+
+
 DISTRICTS = {"laocheng": 1, "老城区": 1, "Old Town": 1, "yugang": 2}
 BANDS = {"60-69": 10, "60–69": 10, "70+": 11}
 
@@ -144,4 +155,14 @@ def test_population_problems_are_all_reported():
         "line 3: population must be a whole number, got 'x'",
         "line 5: 60+ in a is already given on line 4",
         "line 6: the total for A is already given on line 3",
+    ]
+
+
+def test_population_line_numbers_count_the_lines_of_a_quoted_cell():
+    text = 'district,age_band,population\n"Old Town\n(laocheng)\n老城区",60+,1200\nA,,x\nA,60+,5\nA,60+,6\n'
+    with pytest.raises(CountFileError) as caught:
+        parse_population(text.encode())
+    assert caught.value.problems == [
+        "line 5: population must be a whole number, got 'x'",
+        "line 7: 60+ in A is already given on line 6",
     ]
