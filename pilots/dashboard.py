@@ -160,6 +160,8 @@ def imported_rows(cycles: list[Cycle]) -> dict[int, tuple[list[Row], bool]]:
     )
     for cycle_id, d, a, eligible, adopters, satisfied, rated in query:
         rows, ratings = found[cycle_id]
+        # A row without ratings is a segment where nobody rated (the rule of evaluation.combine):
+        # 0 here, once, so that every later sum may take the rows as they are.
         rows.append((d, a, eligible, adopters, satisfied or 0, rated or 0))
         found[cycle_id] = (rows, ratings or rated is not None)
     return found

@@ -189,6 +189,17 @@ def test_satisfaction_from_imported_counts_is_satisfied_against_not(client, plan
     assert rows[2][:2] == ["Not satisfied", str(262 - 231)]
 
 
+def test_satisfaction_of_partly_rated_counts_equals_the_evaluation(client, planner, pilot, cycle, add_counts):
+    # Two segments rated, two without ratings (None in the file): nobody rated there.
+    add_counts(cycle, [("laocheng", "18-29", 120, 90, 70, 80), ("laocheng", "60-69", 150, 60),
+                       ("xingang", "18-29", 80, 50, 30, 45), ("xingang", "70+", 40, 10)])
+    satisfaction = evaluate_cycle(cycle).evaluation.satisfaction
+    assert (satisfaction.n, satisfaction.estimate) == (125, pytest.approx(100 / 125))
+    client.force_login(planner)
+    rows = table_rows(client.get(url(pilot)), "satisfaction")
+    assert rows[1:] == [["Satisfied", "100", "80%"], ["Not satisfied", "25", "20%"]]
+
+
 def test_survey_cycle_charts_satisfaction_answers_and_channels(client, planner, pilot, survey_cycle, evaluation_survey):
     add_responses(evaluation_survey, 36)
     client.force_login(planner)
