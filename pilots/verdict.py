@@ -367,7 +367,7 @@ class Evaluation:
     adoption_state: State
     satisfaction_state: State
     segments: list[Segment]
-    homogeneity: dict | None
+    homogeneity: dict | None  # None: fewer than two segments with people, nothing to compare
     changes: list[Change] = field(default_factory=list)
     overall_change: dict | None = None
     notes: list[Note] = field(default_factory=list)
@@ -391,7 +391,10 @@ class Evaluation:
                 "satisfaction": {**self.satisfaction.as_dict(), "state": str(self.satisfaction_state)},
             },
             "segments": [s.as_dict() for s in self.segments],
-            "homogeneity": self.homogeneity,
+            # Always the object the format promises: with fewer than two segments with people
+            # there is nothing to compare, and the test says so as chi2_homogeneity does
+            # (statistic 0, p 1, no degrees of freedom). The pages show no test then.
+            "homogeneity": self.homogeneity if self.homogeneity is not None else _homogeneity([], []),
             "changes": [c.as_dict() for c in self.changes],
             "overall_change": self.overall_change,
             "thresholds": {
@@ -609,10 +612,7 @@ def evaluate(
                         segment.n, segment.district, segment.age_band, segment.more_needed, thresholds.min_n,
                     ))
 
-    homogeneity = None
-    if int((n > 0).sum()) >= 2:
-        statistic, p_value, dof = stats.chi2_homogeneity(x, n)
-        homogeneity = {"statistic": float(statistic), "p_value": float(p_value), "dof": int(dof)}
+    homogeneity = _homogeneity(x, n) if int((n > 0).sum()) >= 2 else None
 
     changes, overall_change = _changes(current, previous, conf) if previous is not None else ([], None)
     return Evaluation(
@@ -621,6 +621,11 @@ def evaluate(
         satisfaction_state=satisfaction_state, segments=segments, homogeneity=homogeneity, changes=changes,
         overall_change=overall_change, notes=notes,
     )
+
+
+def _homogeneity(successes, totals) -> dict:
+    statistic, p_value, dof = stats.chi2_homogeneity(successes, totals)
+    return {"statistic": float(statistic), "p_value": float(p_value), "dof": int(dof)}
 
 
 def _changes(current: Counts, previous: Counts, confidence: float) -> tuple[list[Change], dict | None]:

@@ -242,6 +242,13 @@ def test_the_json_form_is_plain_json():
     assert set(data["homogeneity"]) == {"statistic", "p_value", "dof"}
 
 
+def test_one_segment_has_no_homogeneity_test_but_the_json_form_keeps_its_object():
+    result = evaluate(counts(("A", "old", 150, 30), ("B", "old", 0, 0)), RULES)
+    assert result.homogeneity is None  # the pages show no test
+    assert result.as_dict()["homogeneity"] == {"statistic": 0.0, "p_value": 1.0, "dof": 0}
+    assert tuple(result.as_dict()["homogeneity"].values()) == stats.chi2_homogeneity([30, 0], [150, 0])
+
+
 def test_sentences_go_through_the_callers_translation():
     result = evaluate(counts(("A", "old", 150, 30, 20, 30)), RULES)
     translated = result.sentences(gettext=lambda s: s.replace("adoption", "采用率"), label=lambda code: f"<{code}>")
