@@ -113,8 +113,13 @@ class SheetLookup:
         self.sheet: Sheet | None = None
         self._sheets: dict[int, Sheet | None] = {}
 
-    def __call__(self, payload) -> dict | None:
+    def forget(self) -> None:
+        """Before each page: the reader does not call the lookup when it fails early (too few
+        markers), and that page must not inherit the previous page's sheet or problem."""
         self.problem, self.sheet = "", None
+
+    def __call__(self, payload) -> dict | None:
+        self.forget()
         if payload.site != self.site:
             self.problem = _("Not a form printed by this CityLab: the page comes from another city's survey.")
             return None
@@ -193,6 +198,7 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
         page.status = PageStatus.UNREADABLE
         page.reason = str(gray) if isinstance(gray, FileRefused) else _("The page could not be decoded from the file.")
     else:
+        lookup.forget()
         result = read(gray, lookup)
         payload = getattr(result, "payload", None)
         if payload is not None and lookup.sheet is None and lookup.problem:

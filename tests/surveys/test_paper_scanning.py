@@ -181,6 +181,24 @@ def test_a_page_without_a_code_is_unreadable_and_the_batch_goes_on(team, clerk, 
     assert "3 pages read: 2 read, 0 for review, 0 scanned before, 1 unreadable." == outcome.batch.message
 
 
+def test_a_page_failing_before_the_lookup_keeps_its_own_reason_not_the_previous_pages(team, clerk, survey, sheets):
+    script = {
+        1: Result(page_of(survey, 1001, 1, site="0badc0de"), answers=answers_page_1()),
+        2: Result(page_of(survey, 1001, 2), status="unreadable", reason="Too few corner markers (found 2 of 4).",
+                  looks_up=False),
+        **clean_sheet(survey, 1002, first=3),
+        5: Result(page_of(survey, 1002, 1), status="unreadable", reason="The corner markers do not line up.",
+                  looks_up=False),
+    }
+    outcome, _, _ = scan(team, clerk, [upload("a.tif", tiff_pages(1, 2, 3, 5))], script)
+    pages = {p.index: p for p in outcome.batch.pages.all()}
+    assert pages[1].reason.startswith("Not a form printed by this CityLab")
+    assert (pages[2].status, pages[2].reason, pages[2].sheet) == ("unreadable", "Too few corner markers (found 2 of 4).", None)
+    assert pages[3].sheet.serial == 1002
+    # After a page that was placed, the next one failing early is not taken for that sheet.
+    assert (pages[4].status, pages[4].reason, pages[4].sheet) == ("unreadable", "The corner markers do not line up.", None)
+
+
 # --- Review and responses ---------------------------------------------------------------------
 
 
