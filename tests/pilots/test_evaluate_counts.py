@@ -233,13 +233,34 @@ def test_every_problem_of_every_file_at_once(write, tmp_path):
         (["--equity-floor", "-5"], "must be a proportion (0 to 1) or a percentage"),
         (["--min-n", "2.5"], "'2.5' is not a whole number"),
         (["--confidence", "1"], "confidence must be at least 0.5 and below 1"),
-        (["--equity-floor", "70"], "the equity floor (70%) cannot be above the adoption target (60%)"),
-        (["--viability-floor", "0.7"], "the viability floor (70%) cannot be above the adoption target (60%)"),
+        (["--viability-floor", "101%"], "'101%' is more than 100%"),
     ],
 )
 def test_bad_options_are_explained(write, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call_command("evaluate_counts", str(write("current.csv", READY)), *args, stdout=StringIO())
+
+
+def test_a_floor_above_the_target_is_a_warning_and_the_evaluation_goes_ahead(write):
+    out, err = StringIO(), StringIO()
+    call_command("evaluate_counts", str(write("current.csv", READY)), "--equity-floor", "70",
+                 "--viability-floor", "0.65", "--json", stdout=out, stderr=err)
+    given = "; evaluating with these thresholds as given."
+    assert err.getvalue().splitlines() == [
+        "Warning: the equity floor (70%) is above the adoption target (60%)" + given,
+        "Warning: the viability floor (65%) is above the adoption target (60%)" + given,
+    ]
+    result = json.loads(out.getvalue())  # stdout is the report alone
+    assert result["thresholds"] == pytest.approx({
+        "adoption_target": 0.6, "equity_floor": 0.7, "satisfaction_target": 0.7, "viability_floor": 0.65,
+        "min_n": 30, "confidence": 0.95,
+    })
+    low, _high = stats.wilson_interval(187, 238, 0.95)  # the weakest segment, judged against 70%
+    assert low > 0.7 and result["verdict"] == "READY_TO_SCALE"
+    err = StringIO()
+    call_command("evaluate_counts", str(write("current.csv", READY)), "--equity-floor", "0.6", stdout=StringIO(),
+                 stderr=err)
+    assert err.getvalue() == ""  # a floor at the target is no surprise
 
 
 @pytest.mark.parametrize(("text", "expected"), [("0.6", 0.6), ("60", 0.6), ("60%", 0.6), ("1", 1.0), ("1%", 0.01),
@@ -253,6 +274,22 @@ def test_json_has_no_nan(write):
     text = run(write("current.csv", "district,age_band,eligible,adopters\nA,70+,0,0\n"), "--json")
     assert "NaN" not in text
     assert json.loads(text)["segments"][0]["estimate"] is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "x", "n"),
+    [
+        ("A,70+,40,12\n", [12], [40]),
+        ("A,70+,40,12\nB,70+,0,0\n", [12, 0], [40, 0]),  # the second segment has nobody
+        ("A,70+,0,0\n", [0], [0]),
+    ],
+)
+def test_homogeneity_is_an_object_with_fewer_than_two_segments_with_people(write, rows, x, n):
+    result = run_json(write("current.csv", "district,age_band,eligible,adopters\n" + rows))
+    assert result["homogeneity"] == {"statistic": 0.0, "p_value": 1.0, "dof": 0}
+    assert tuple(result["homogeneity"].values()) == stats.chi2_homogeneity(x, n)
+    # The readable report has no test to show.
+    assert "chi-square" not in run(write("current.csv", "district,age_band,eligible,adopters\n" + rows))
 
 
 def test_runs_without_any_database(write, tmp_path):

@@ -104,12 +104,14 @@ class Command(BaseCommand):
             min_n=options["min_n"], confidence=options["confidence"],
         )
         problems = thresholds.problems()
-        # The pilot form refuses these too (Pilot.clean): a floor above the target is a typo.
+        # The pilot form refuses a floor above the target (Pilot.clean), where it is a typo. Here a
+        # third-party evaluator may judge by rules of their own, so the command says so on
+        # stderr (stdout stays the report a script reads) and evaluates as asked.
         target = thresholds.adoption_target
         for floor, name in ((thresholds.equity_floor, "equity floor"), (thresholds.viability_floor, "viability floor")):
             if floor > target:
-                problems.append(f"the {name} ({percent(floor)}) cannot be above the adoption target "
-                                f"({percent(target)})")
+                self.stderr.write(f"Warning: the {name} ({percent(floor)}) is above the adoption target "
+                                  f"({percent(target)}); evaluating with these thresholds as given.")
         # Read every file before saying anything: all problems of all files at once, and
         # nothing on stdout when any file is bad (a script must not take half a report).
         current = self._read(options["current"], parse_counts, problems)
