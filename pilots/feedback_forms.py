@@ -15,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from citylab.models import AgeBand, District
+from citylab.validators import no_national_id
 from pilots import photos
 from pilots.feedback import Report
 from pilots.models import Cycle, CycleChange, FeedbackStatus, Managed, Severity
@@ -55,7 +56,7 @@ class FeedbackForm(forms.Form):
     usefulness = score_field(_("How useful is it to you?"), "usefulness")
     accessibility = score_field(_("How easy was it to see, hear and use?"), "accessibility")
     suggestion = forms.CharField(
-        label=_("What would make it better? (optional)"), required=False, max_length=4000,
+        label=_("What would make it better? (optional)"), required=False, max_length=4000, validators=[no_national_id],
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": _("Write at most 4,000 characters.")},
     )
@@ -78,7 +79,7 @@ class ProblemForm(forms.Form):
         error_messages={"invalid_choice": _("Choose blocker, major or minor.")},
     )
     description = forms.CharField(
-        label=_("What happened"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("What happened"), required=False, max_length=2000, validators=[no_national_id], widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Write at most 2,000 characters.")},
     )
 

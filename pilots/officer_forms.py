@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from citylab.models import AgeBand, Community, District, Occupation, Team
+from citylab.validators import no_national_id
 from pilots.models.panels import Availability, Officer, OfficerStatus, SmartphoneUse
 from pilots.officers import normalise_email, normalise_phone
 
@@ -110,6 +111,9 @@ class OfficerForm(forms.ModelForm):
         self.fields["smartphone"].choices = SmartphoneUse.choices  # no blank "-----" row
         self.fields["accessibility_needs"].validators.append(MaxLengthValidator(NEEDS_MAX))
         self.fields["accessibility_needs"].widget.attrs["maxlength"] = NEEDS_MAX
+        # An ID card number typed into any of these (the phone box takes up to 20 digits) is refused.
+        for name in ("full_name", "phone", "accessibility_needs"):
+            self.fields[name].validators.append(no_national_id)
         for name, message in self.required_messages.items():
             self.fields[name].error_messages["required"] = message
         for name, message in self.choice_messages.items():

@@ -60,6 +60,8 @@ def error_message(error: AnswerError, question=None) -> str:
                 "Shorten your answer to %(limit)s characters or fewer (it has %(length)s)",
                 limit,
             ) % {"limit": limit, "length": length}
+        case "id_number":
+            return gettext("Remove the ID card number: this survey does not need it, and CityLab does not keep them")
         case "exclusive":
             return gettext("“Prefer not to say” cannot be ticked with other answers")
         case "hidden":

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from citylab.idnumbers import contains_national_id
+
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 SHORT_TEXT_LIMIT = 200
 LONG_TEXT_LIMIT = 5000
@@ -42,7 +44,7 @@ class QuestionSpec:
 
 @dataclass(frozen=True)
 class AnswerError:
-    code: str  # required, unknown_choice, not_a_number, out_of_range, too_long, exclusive, hidden
+    code: str  # required, unknown_choice, not_a_number, out_of_range, too_long, id_number, exclusive, hidden
     params: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -104,6 +106,9 @@ def clean_one(spec: QuestionSpec, raw: object) -> tuple[Value | None, AnswerErro
         return number, None
     if len(text) > spec.text_limit:
         return None, AnswerError("too_long", {"limit": spec.text_limit, "length": len(text)})
+    if contains_national_id(text):
+        # CityLab keeps no national ID numbers (see citylab.idnumbers): refused, never stored.
+        return None, AnswerError("id_number")
     return text, None
 
 
