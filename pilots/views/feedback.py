@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -55,14 +55,6 @@ PAGE_SIZE = 50
 # --- Reporting: the officer, or a clerk for them -------------------------------------------------
 
 
-def officer_home_url() -> str | None:
-    """The officer's home page, when the officers' area provides one."""
-    try:
-        return reverse("pilots:officer_home")
-    except NoReverseMatch:
-        return None
-
-
 def joined(label: object, error: object) -> str:
     """"How easy was it? Choose…", "Photo: The photo must…": a question needs no colon after it."""
     label = str(label)
@@ -89,7 +81,7 @@ def report_page(request: HttpRequest, template: str, assignment: Assignment, *, 
                 saved: Callable[[Feedback | None], HttpResponse]) -> HttpResponse:
     """The report form for one assignment, shared by the officer's page and the clerk's.
     `saved` answers a successful post (with the feedback, or None when it already existed)."""
-    context: dict[str, object] = {"assignment": assignment, "errors": [], "home_url": officer_home_url()}
+    context: dict[str, object] = {"assignment": assignment, "errors": [], "home_url": reverse("pilots:officer_home")}
     if request.method == "POST" and "add_problem" in request.POST:
         form, problems = redrawn(request.POST)
         if getattr(request, "htmx", False) and not request.htmx.boosted:
@@ -142,7 +134,7 @@ def feedback_report_done(request: HttpRequest, assignment: int) -> HttpResponse:
     if feedback is None:
         return redirect("pilots:feedback_report", assignment=task.pk)
     return TemplateResponse(request, "pilots/feedback/report_done.html",
-                            {"assignment": task, "feedback": feedback, "home_url": officer_home_url()})
+                            {"assignment": task, "feedback": feedback, "home_url": reverse("pilots:officer_home")})
 
 
 @require_http_methods(["GET", "POST"])

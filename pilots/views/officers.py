@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -232,14 +232,6 @@ def _own_officer(request: HttpRequest) -> Officer | None:
     )
 
 
-def _report_url(assignment: Assignment) -> str | None:
-    # The feedback form is another area's view; until its route exists, no link rather than an error.
-    try:
-        return reverse("pilots:feedback_report", kwargs={"assignment": assignment.pk})
-    except NoReverseMatch:
-        return None
-
-
 @require_GET
 @login_required
 def officer_home(request: HttpRequest) -> TemplateResponse:
@@ -247,7 +239,7 @@ def officer_home(request: HttpRequest) -> TemplateResponse:
     if officer is None:
         return TemplateResponse(request, "pilots/officers/not_officer.html", {})
     tasks = [
-        {"assignment": a, "task": a.task, "report_url": _report_url(a)}
+        {"assignment": a, "task": a.task, "report_url": reverse("pilots:feedback_report", kwargs={"assignment": a.pk})}
         for a in officer.assignments.filter(status=AssignmentStatus.ASSIGNED).select_related("task")
         .order_by("task__due_on", "pk")
     ]

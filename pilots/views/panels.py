@@ -16,7 +16,6 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -53,14 +52,6 @@ def task_for(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Tas
 def may(obj, action: Action) -> bool:
     """Whether the role the object was fetched with allows `action` (no extra query)."""
     return action in ALLOWED[Role(obj.member_role)]
-
-
-def approval_url(officer: Officer) -> str | None:
-    """The officer's approval page, built by the officers' area; no link until it exists."""
-    try:
-        return reverse("pilots:officer_detail", kwargs={"pk": officer.pk})
-    except NoReverseMatch:
-        return None
 
 
 # --- Panels -----------------------------------------------------------------------------------
@@ -204,8 +195,6 @@ def panel_coverage(request: HttpRequest, pk: int) -> TemplateResponse:
     panel = panel_for(request, pk)
     report = workflows.coverage_report(panel)
     can_see_names = may(panel, Action.ENTER)
-    for row in report.rows:
-        row.applicant_links = [(officer, approval_url(officer)) for officer in row.applicants]
     return TemplateResponse(request, "pilots/panels/coverage.html", {
         "panel": panel, "report": report, "can_design": may(panel, Action.DESIGN), "can_see_names": can_see_names,
         "index_percent": None if report.index is None else round(report.index * 100),

@@ -49,6 +49,7 @@ def test_officer_sees_the_form_for_their_own_task(client, officer_user, assignme
     assert "1 – very hard" in page and "5 – very easy" in page
     assert page.count('name="problem-') >= 6  # three problem rows without JavaScript
     assert 'class="aud-public' in page or "aud-public" in page
+    assert f'class="back-link" href="{reverse("pilots:officer_home")}"' in page
 
 
 def test_another_officers_task_is_404(client, team, cycle, officer_user, places):
@@ -105,6 +106,7 @@ def test_report_is_saved_with_the_officers_segment(client, officer_user, assignm
     done = client.get(response["Location"])
     assert "Feedback sent" in done.content.decode()
     assert "2 problems" in done.content.decode()
+    assert f'href="{reverse("pilots:officer_home")}"' in done.content.decode()
 
 
 def test_no_problems_is_a_valid_report(client, officer_user, assignment):

@@ -9,7 +9,7 @@ from http import HTTPStatus
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from citylab.audit import record
 from citylab.models import AuditEvent
@@ -113,16 +113,16 @@ def test_home_shows_open_tasks_feedback_and_changes(client, officer_user, office
     assert "Done" in page
 
 
-def test_report_back_link_appears_once_the_feedback_route_exists(client, officer_user, officer, task):
+def test_each_open_task_links_to_its_report_form(client, officer_user, officer, task):
     assignment = Assignment.objects.create(task=task, officer=officer)
+    reported = Assignment.objects.create(task=Task.objects.create(cycle=task.cycle, title="Done already",
+                                                                  due_on=task.due_on),
+                                         officer=officer, status="reported")
     client.force_login(officer_user)
     page = client.get(reverse("pilots:officer_home")).content.decode()
-    try:
-        url = reverse("pilots:feedback_report", kwargs={"assignment": assignment.pk})
-    except NoReverseMatch:
-        assert "Report back" not in page
-    else:
-        assert url in page
+    url = reverse("pilots:feedback_report", kwargs={"assignment": assignment.pk})
+    assert f'href="{url}"' in page and page.count("Report back") == 1
+    assert reverse("pilots:feedback_report", kwargs={"assignment": reported.pk}) not in page
 
 
 def test_notices_are_marked_read_when_shown(client, officer_user, officer):

@@ -156,6 +156,7 @@ def test_coverage_page_marks_gaps_in_words_and_links_applicants(client, planner,
     assert 'class="state-below">Short by 2</span>' in text
     assert "2 missing" in text and "70+ · Manual worker" in text
     assert "李建国" in text and "张子涵" not in text  # only applicants in a cell short of members
+    assert f'href="{covered.get_absolute_url()}"' in text  # to the application, to approve it
     assert "20 out of 100" in text
 
 
