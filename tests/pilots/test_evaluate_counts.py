@@ -65,6 +65,7 @@ def test_json_numbers_are_the_statistics_engines(write):
     x, n = np.array([97, 41, 221]), np.array([412, 238, 310])
 
     low, high = stats.wilson_interval(x, n, 0.95)
+    assert len(result["segments"]) == 3
     for i, segment in enumerate(result["segments"]):
         assert segment["n"] == n[i]
         assert segment["estimate"] == pytest.approx(x[i] / n[i])
@@ -85,6 +86,7 @@ def test_json_numbers_are_the_statistics_engines(write):
     d_low, d_high = stats.newcombe_interval(x, n, x0, n0, 0.95)
     _z, p_values = stats.two_proportion_test(x, n, x0, n0)
     adjusted = stats.holm(p_values)
+    assert len(result["changes"]) == 3  # every segment has people in both cycles
     for i, change in enumerate(result["changes"]):
         assert (change["district"], change["age_band"]) == (result["segments"][i]["district"],
                                                             result["segments"][i]["age_band"])
@@ -137,8 +139,17 @@ def test_population_margins_are_raked(write):
         ",60-69,45710\n,70+,52890\n,30-44,93120\n"
     )
     result = run_json(write("current.csv", CURRENT), "--population", write("population.csv", margins))
-    assert result["overall"]["adoption"]["weighted"] is True
-    assert result["overall"]["adoption"]["estimate"] != pytest.approx(359 / 960)
+    adoption = result["overall"]["adoption"]
+    assert adoption["weighted"] is True
+    # Districts (New Harbour, Old Town) by age bands (30-44, 60-69, 70+), as the verdict lays them out.
+    table = np.array([[310, 0, 0], [0, 412, 238]])
+    weights, converged, _ = stats.rake(table, [93120, 98600], [93120, 45710, 52890])
+    assert converged
+    p, low, high, n_eff = stats.weighted_adoption([[221, 0, 0], [0, 97, 41]], table, weights)
+    assert (adoption["estimate"], adoption["low"], adoption["high"]) == pytest.approx((p, low, high))
+    assert adoption["n"] == pytest.approx(round(n_eff, 2))
+    # These margins fix every cell, so raking gives the post-stratified estimate.
+    assert p == pytest.approx((93120 * 221 / 310 + 45710 * 97 / 412 + 52890 * 41 / 238) / 191720)
 
 
 def test_not_viable(write):
