@@ -191,6 +191,11 @@ EMAIL_USE_TLS = env.bool("CITYLAB_EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("CITYLAB_DEFAULT_FROM_EMAIL", default="CityLab <citylab@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Personal data --------------------------------------------------------------------------
+# Experience officers' names and contact details are erased after this many days without any
+# activity (pilots.retention, run daily by `erase_inactive_officers`). Two years by default.
+CITYLAB_OFFICER_RETENTION_DAYS = env.int("CITYLAB_OFFICER_RETENTION_DAYS", default=730, minimum=30)
+
 # --- Languages ------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -194,7 +194,8 @@ def officer_account(request: HttpRequest, officer: Officer) -> str:
 
 
 @transaction.atomic
-def officer_withdraw(request: HttpRequest, *, officer: Officer, by_officer: bool) -> Officer:
+def officer_withdraw(request: HttpRequest | None, *, officer: Officer, by_officer: bool,
+                     inactive_days: int | None = None) -> Officer:
     """Erase an officer's personal data; keep their segment and feedback, anonymised.
 
     Their account is unlinked; an officer-only account is also deactivated and stripped of
@@ -220,6 +221,9 @@ def officer_withdraw(request: HttpRequest, *, officer: Officer, by_officer: bool
         user.save()
         EmailAddress.objects.filter(user=user).delete()
     # The officer's own request is recorded without an actor: their email would be personal data.
-    record(None if by_officer else request, "officer.withdrawn", officer, team=officer.team,
-           by="officer" if by_officer else "staff")
+    if inactive_days is not None:  # the retention rule (pilots.retention), not a person
+        record(None, "officer.withdrawn", officer, team=officer.team, by="retention", inactive_days=inactive_days)
+    else:
+        record(None if by_officer else request, "officer.withdrawn", officer, team=officer.team,
+               by="officer" if by_officer else "staff")
     return officer
