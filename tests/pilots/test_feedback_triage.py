@@ -72,16 +72,18 @@ def test_officer_and_anonymous_cannot_read_staff_pages(client, team, feedback):
 
 
 def test_list_filters(client, planner, feedback, cycle, team, places):
-    other = make_feedback(make_assignment(make_task(cycle, "Read a notice"), make_officer(team)),
+    make_feedback(make_assignment(make_task(cycle, "Read a notice"), make_officer(team)),
                           managed="yes", problems=[("minor", "ok")], status="accepted")
     later = Cycle.objects.create(pilot=cycle.pilot, number=2)
     make_feedback(make_assignment(make_task(later, "Visitor pass"), make_officer(team)), managed="yes")
     client.force_login(planner)
     url = reverse("pilots:feedback_list", kwargs={"pk": cycle.pilot_id})
 
-    def titles(**query) -> set[str]:
-        page = client.get(url, query).content.decode()
+    def shown(page: str) -> set[str]:
         return {t for t in ("Book a repair in the app", "Read a notice", "Visitor pass") if t in page}
+
+    def titles(**query) -> set[str]:
+        return shown(client.get(url, query).content.decode())
 
     assert titles() == {"Book a repair in the app", "Read a notice", "Visitor pass"}
     assert titles(cycle=2) == {"Visitor pass"}
@@ -89,9 +91,12 @@ def test_list_filters(client, planner, feedback, cycle, team, places):
     assert titles(severity="blocker") == {"Book a repair in the app"}
     assert titles(age_band=places["bands"][4].pk) == {"Book a repair in the app"}
     assert titles(district=feedback.district_id, cycle=1) == {"Book a repair in the app", "Read a notice"}
+    # Unknown filters: the form says so beside each field, and the list is shown unfiltered (not a 500).
     bad = client.get(url, {"cycle": "99", "status": "lost"})
-    assert bad.status_code == 200  # unknown filters show the form's message, not a 500
-    assert other.pk
+    assert bad.status_code == 200
+    page = bad.content.decode()
+    assert page.count('class="error-message"') == 2 and "99 is not one of the available choices" in page
+    assert shown(page) == {"Book a repair in the app", "Read a notice", "Visitor pass"}
 
 
 def test_list_queries_do_not_grow(client, planner, cycle, team, django_assert_max_num_queries):

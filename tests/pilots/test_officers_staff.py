@@ -180,10 +180,12 @@ def test_approval_links_an_existing_account(client, planner, applicant, mailoutb
     assert "/accounts/login/" in mailoutbox[0].body and "reset" not in mailoutbox[0].body
 
 
-def test_approval_without_email_makes_no_account(client, planner, team, places, mailoutbox):
+def test_approval_without_email_makes_no_account(client, planner, team, places, mailoutbox,
+                                                 django_capture_on_commit_callbacks):
     officer = make_officer(team, status=OfficerStatus.PENDING, email="")
     client.force_login(planner)
-    client.post(decide_url(officer), {"decision": "approve"})
+    with django_capture_on_commit_callbacks(execute=True):  # an email would leave here
+        client.post(decide_url(officer), {"decision": "approve"})
     officer.refresh_from_db()
     assert officer.status == OfficerStatus.APPROVED and officer.user is None
     assert mailoutbox == []
@@ -198,9 +200,10 @@ def test_decline_needs_a_reason(client, planner, applicant):
     assert applicant.status == OfficerStatus.PENDING
 
 
-def test_decline_with_reason(client, planner, applicant, mailoutbox):
+def test_decline_with_reason(client, planner, applicant, mailoutbox, django_capture_on_commit_callbacks):
     client.force_login(planner)
-    response = client.post(decide_url(applicant), {"decision": "decline", "reason": "Lives outside the city"})
+    with django_capture_on_commit_callbacks(execute=True):  # an email would leave here
+        response = client.post(decide_url(applicant), {"decision": "decline", "reason": "Lives outside the city"})
     assert response["Location"] == reverse("pilots:officer_list") + "?status=pending"
     applicant.refresh_from_db()
     assert applicant.status == OfficerStatus.DECLINED and applicant.decline_reason == "Lives outside the city"
