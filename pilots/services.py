@@ -81,6 +81,11 @@ def decision_record(
     snapshot must be what the figures said when the decision was written. The reasons are kept
     as sentences in the decider's language, as they read them.
     """
+    # The form asks for a rationale too, but every caller (the demo seed, a script) comes
+    # through here: a decision that cannot be edited later must say why it was made.
+    rationale = rationale.strip()
+    if not rationale:
+        raise WorkflowError(_("Write why you decide this."))
     locked = Cycle.objects.select_for_update(of=("self",)).select_related(
         "pilot__team", "survey", "adoption_question", "satisfaction_question"
     ).get(pk=cycle.pk)
@@ -119,7 +124,8 @@ def decision_record(
         "decided_by": {"id": user.pk, "email": user.email, "name": user.get_full_name()},
     })
     decision = Decision.objects.create(
-        cycle=locked, kind=kind, rationale=rationale.strip(), override_reason=override_reason if kind == DecisionKind.SCALE else "",
+        cycle=locked, kind=kind, rationale=rationale,
+        override_reason=override_reason if kind == DecisionKind.SCALE else "",
         verdict=verdict, snapshot=snapshot, decided_by=user,
     )
     audit.record(request, "pilot.decision", decision, team=locked.pilot.team, pilot=locked.pilot_id,

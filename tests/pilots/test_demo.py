@@ -15,6 +15,7 @@ from citylab.models import AuditEvent, Team, User
 from pilots import demo
 from pilots.evaluation import evaluate_cycle, segment_labels
 from pilots.models import Cycle, CycleChange, Decision, DecisionKind, Pilot, SegmentCount, Stage, Variant
+from pilots.services import WorkflowError, decision_record
 from pilots.verdict import Verdict
 
 
@@ -85,6 +86,24 @@ def test_app_cycle_2_is_ready_to_scale_and_awaits_the_decision(seeded):
     older = [c for c in evaluation.changes if c.age_band in ("60-69", "70+")]
     assert len(older) == 4 and all(c.low > 0.4 and c.significant for c in older)
     assert second.stage == Stage.PILOTING and not second.decisions.exists()
+
+
+@pytest.mark.parametrize("rationale", ["", "  \n "])
+def test_a_decision_without_a_rationale_is_refused_and_nothing_is_written(seeded, rationale):
+    # The decision form requires a rationale; the service refuses one without it too, for
+    # every other caller (the seed, a script).
+    second = cycle(demo.APP.name, 2)
+    planner = User.objects.get(email="planner@lanhai.example")
+    events = AuditEvent.objects.count()
+    with translation.override("en"), pytest.raises(WorkflowError, match="^Write why you decide this.$"):
+        decision_record(cycle=second, kind=DecisionKind.SCALE, rationale=rationale, user=planner)
+    second.refresh_from_db()
+    assert not second.decisions.exists() and second.stage == Stage.PILOTING
+    assert AuditEvent.objects.count() == events
+    with translation.override("zh-hans"), pytest.raises(WorkflowError, match="请写明作这个决定的理由"):
+        decision_record(cycle=second, kind=DecisionKind.SCALE, rationale=rationale, user=planner)
+    decision = decision_record(cycle=second, kind=DecisionKind.SCALE, rationale="  各年龄段都达标。 ", user=planner)
+    assert decision.rationale == "各年龄段都达标。"
 
 
 def test_app_cycle_2_records_what_changed_and_why_and_its_variants(seeded):
