@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from citylab import audit
 from citylab.access import Action, get_for_member_or_404, may
 from citylab.models import Community
 from surveys import posters
@@ -186,6 +187,8 @@ def not_open_reason(survey: Survey) -> str:
 @never_cache  # the file holds the links themselves: no copy should stay in a shared cache
 def batch_links(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse:
     batch = _batch(request, slug, batch_id)
+    # The links are the residents' keys to the survey: who took a copy is in the trail.
+    audit.record(request, "invitations.exported", batch, team=batch.survey.team, survey=slug)
     response = HttpResponse(links_csv(request, batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-invitations-{batch.pk}.csv"'
     return response

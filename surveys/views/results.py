@@ -15,6 +15,7 @@ from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from citylab import audit
 from citylab.access import Action, get_for_member_or_404, may
 from surveys import exports
 from surveys.models import Status, Survey
@@ -53,6 +54,7 @@ def export(request: HttpRequest, slug: str, format: str) -> StreamingHttpRespons
     Planners and clerks only: rows carry every answer, texts included, with no small-cell
     suppression, which viewers get on the results page."""
     survey = get_for_member_or_404(Survey.objects.select_related("team"), request.user, Action.ENTER, slug=slug)
+    audit.record(request, "survey.responses_exported", survey, format=format)
     if format == "csv":
         response = StreamingHttpResponse(exports.csv_stream(survey), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(survey, "csv")}"'

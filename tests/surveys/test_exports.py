@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
+from citylab.models import AuditEvent
 from surveys import exports
 from surveys.models import Channel, Response
 from surveys.services import response_record
@@ -207,3 +208,28 @@ def test_an_empty_survey_exports_its_headers(survey):
         text = "".join(exports.csv_stream(survey))
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0] == HEADER and len(rows) == 2
+
+
+@pytest.mark.parametrize("url", [CSV_URL, XLSX_URL])
+def test_every_download_is_in_the_audit_trail(client, clerk, survey, url):
+    client.force_login(clerk)
+    response = client.get(url)
+    b"".join(response.streaming_content) if response.streaming else response.content
+    event = AuditEvent.objects.get(action="survey.responses_exported")
+    assert event.actor == clerk and event.team == survey.team and event.target == f"surveys.Survey:{survey.pk}"
+    assert event.detail == {"format": url.rsplit(".", 1)[-1]}
+
+
+def test_refused_downloads_leave_no_trail(client, viewer, survey):
+    client.force_login(viewer)
+    assert client.get(CSV_URL).status_code == HTTPStatus.FORBIDDEN
+    assert not AuditEvent.objects.exists()
+
+
+def test_command_exports_are_in_the_audit_trail(recorded, tmp_path):
+    call_command("export_responses", "door-access", "--output", str(tmp_path / "a.csv"), stdout=io.StringIO())
+    event = AuditEvent.objects.get(action="survey.responses_exported")
+    assert event.actor is None and event.detail == {"format": "csv", "by": "command", "output": str(tmp_path / "a.csv")}
+    with pytest.raises(CommandError):
+        call_command("export_responses", "door-access", "--output", "/nonexistent/dir/a.csv")
+    assert AuditEvent.objects.count() == 1  # a failed export is not recorded as one

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reportlab.lib.units import mm
 
-from citylab.models import Community
+from citylab.models import AuditEvent, Community
 from surveys import invitations, posters
 from surveys.invitations import batch_sheet, create_batch, open_sheet
 from surveys.models import Channel, Invitation, InvitationBatch, Status, Survey
@@ -337,6 +337,16 @@ def test_the_csv_lists_every_link(client, request, batch, persona):
         ["token", "url", "used"],
         *([token, f"http://testserver/s/door-access/i/{token}/", ""] for token in tokens),
     ]
+
+
+def test_each_copy_of_the_links_is_in_the_audit_trail(client, clerk, batch, viewer):
+    client.force_login(viewer)
+    client.get(csv_url(batch))  # refused: no trail
+    client.force_login(clerk)
+    client.get(csv_url(batch))
+    event = AuditEvent.objects.get(action="invitations.exported")
+    assert event.actor == clerk and event.target == f"surveys.InvitationBatch:{batch.pk}"
+    assert event.team == batch.survey.team and event.detail == {"survey": "door-access"}
 
 
 def test_the_csv_says_when_a_link_was_used(client, clerk, batch, survey, full_answers):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citylab import audit
 from surveys import exports
 from surveys.models import Survey
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         if output is None:
             for piece in exports.csv_stream(survey):
                 self.stdout.write(piece, ending="")
+            self._audit(survey, format, "stdout")
             return
         try:
             if format == "xlsx":
@@ -39,4 +41,10 @@ class Command(BaseCommand):
                         file.write(piece)
         except OSError as error:
             raise CommandError(f"{output}: {error.strerror}") from None
+        self._audit(survey, format, str(output))
         self.stdout.write(f"{output}: wrote {count} responses of survey {slug!r}")
+
+    @staticmethod
+    def _audit(survey: Survey, format: str, output: str) -> None:
+        # Run on the server without an account: the trail names the command and the file.
+        audit.record(None, "survey.responses_exported", survey, format=format, by="command", output=output)
