@@ -20,7 +20,6 @@ __all__ = [
     "holm",
     "kish_effective_n",
     "newcombe_interval",
-    "sample_size_for_margin",
     "two_proportion_test",
     "weighted_proportion",
     "wilson_interval",
@@ -249,28 +248,6 @@ def weighted_proportion(successes_mask_or_values, weights):
     s1 = w.sum(axis=-1)
     p = np.where(s1 > 0, (w * y).sum(axis=-1) / np.where(s1 > 0, s1, 1.0), np.nan)
     return _out(p), n_eff
-
-
-def sample_size_for_margin(p, margin, confidence=0.95):
-    """Respondents needed for an interval half-width of at most `margin` at proportion p.
-
-    Uses the normal (Wald) approximation n = z^2 p (1 - p) / margin^2, rounded up (at least
-    1), as in Cochran, *Sampling Techniques* (3rd ed., 1977), eq. 4.2 - the usual planning
-    formula; the Wilson half-width at that n is at most this margin to a close approximation
-    (it is narrower than Wald's for p near 0.5). statsmodels computes the same via
-    ``statsmodels.stats.proportion.samplesize_confint_proportion(p, margin, alpha)``
-    (without rounding). Returns an int64 array (NumPy integer for scalar input).
-    """
-    p, margin, z = np.broadcast_arrays(
-        np.asarray(p, dtype=float), np.asarray(margin, dtype=float), _z(confidence)
-    )
-    if np.any((p < 0) | (p > 1)):
-        raise ValueError("p must lie in [0, 1]")
-    if np.any(margin <= 0):
-        raise ValueError("margin must be positive")
-    raw = z * z * p * (1 - p) / (margin * margin)
-    n = np.maximum(np.ceil(raw - 1e-9), 1).astype(np.int64)
-    return _out(n)
 
 
 __all__ += ["post_stratification_weights", "rake", "weighted_adoption"]

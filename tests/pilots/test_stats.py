@@ -13,7 +13,6 @@ from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
     proportions_ztest,
-    samplesize_confint_proportion,
 )
 
 from pilots.stats import (
@@ -22,7 +21,6 @@ from pilots.stats import (
     holm,
     kish_effective_n,
     newcombe_interval,
-    sample_size_for_margin,
     two_proportion_test,
     weighted_proportion,
     wilson_interval,
@@ -241,17 +239,6 @@ def test_kish_and_weighted_proportion():
     assert ps.shape == ns.shape == (2,)
     assert ps.sum() == pytest.approx(1.0)
     assert np.isnan(weighted_proportion([1, 0], [0, 0])[0])
-
-
-def test_sample_size_for_margin():
-    assert sample_size_for_margin(0.5, 0.05) == 385  # 1.96^2 * 0.25 / 0.0025 = 384.15
-    assert sample_size_for_margin(0.5, 0.03) == 1068
-    ns = sample_size_for_margin(np.array([0.1, 0.3, 0.5]), np.array([[0.05], [0.02]]))
-    assert ns.shape == (2, 3) and ns.dtype.kind == "i"
-    ref = samplesize_confint_proportion(0.3, 0.05, alpha=0.05)
-    assert ns[0, 1] == int(np.ceil(ref))
-    lo, hi = wilson_interval(0.5 * ns[0, 2], ns[0, 2])
-    assert (hi - lo) / 2 <= 0.05
 
 
 @st.composite
