@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from citylab import views
 
+# A database that does not answer gets a 503 page, not a 500 (citylab/errors.py).
+handler500 = "citylab.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("text-size/", views.text_size, name="text_size"),
