@@ -5,8 +5,16 @@ inputs broadcast against each other, and results come back in the broadcast shap
 scalars for scalar input). Functions that act on a *set* (segments, strata, p-values,
 weights) take that set along the last axis and broadcast over any leading axes.
 
-Each docstring names the method's reference and the SciPy/statsmodels routine that computes
-the same quantity; the tests in ``tests/pilots/test_stats.py`` check against both.
+Each docstring names the method's reference, the SciPy/statsmodels routine that computes the
+same quantity (or says there is none), and what the tests compare it with: those routines and
+published values in ``tests/pilots/test_stats.py``, the weighting functions in
+``tests/pilots/test_weights.py``. SciPy is called where it computes the thing (the normal
+quantile, the chi-square and normal tail areas); the statsmodels routines are the tests'
+references, since these functions also settle the edge cases the verdict relies on (empty
+segments, degenerate tables) and take 10,000 segments in one call.
+
+The respondents a segment still needs are computed by ``pilots.verdict.more_needed``, which
+inverts the Wilson lower bound exactly rather than use a normal-approximation planning formula.
 """
 
 from __future__ import annotations
@@ -27,7 +35,11 @@ __all__ = [
 
 
 def _z(confidence):
-    """Two-sided standard normal critical value for `confidence` (e.g. 1.959964 for 0.95)."""
+    """Two-sided standard normal critical value for `confidence` (e.g. 1.959964 for 0.95).
+
+    ``scipy.special.ndtri`` is ``scipy.stats.norm.ppf`` without the distribution overhead;
+    tested through the Wilson intervals, which match statsmodels and SciPy at 95% and 99%.
+    """
     confidence = np.asarray(confidence, dtype=float)
     if np.any((confidence <= 0) | (confidence >= 1)):
         raise ValueError("confidence must lie strictly between 0 and 1")
@@ -45,7 +57,8 @@ def wilson_interval(successes, n, confidence=0.95):
     Reference: E. B. Wilson (1927), JASA 22:209-212; Newcombe (1998), Statistics in
     Medicine 17:857-872, method 3 (score interval without continuity correction).
     Same as ``statsmodels.stats.proportion.proportion_confint(method="wilson")`` and
-    ``scipy.stats.binomtest(...).proportion_ci(method="wilson")``.
+    ``scipy.stats.binomtest(...).proportion_ci(method="wilson")``; the tests compare with both,
+    and with Newcombe's Table I to 4 decimals.
 
     Returns ``(low, high)`` clipped to [0, 1]; ``n == 0`` gives ``(0, 1)``.
     """
@@ -75,7 +88,8 @@ def newcombe_interval(x1, n1, x2, n2, confidence=0.95):
     (l_i, u_i) the Wilson limits of p_i and delta = p1 - p2,
     L = delta - sqrt((p1 - l1)^2 + (u2 - p2)^2), U = delta + sqrt((u1 - p1)^2 + (p2 - l2)^2).
     Same as ``statsmodels.stats.proportion.confint_proportions_2indep(..., compare="diff",
-    method="newcomb")``.
+    method="newcomb")`` (SciPy has no such interval); the tests compare with it, and with
+    Newcombe's Table II to 4 decimals.
 
     A group with n = 0 is treated as p = 0 with Wilson limits (0, 1).
     """
@@ -97,7 +111,8 @@ def holm(p_values):
     Scandinavian Journal of Statistics 6:65-70. Adjusted p_(i) = max_{j<=i} min(1,
     (m - j + 1) p_(j)) over the sorted p-values. Same as
     ``statsmodels.stats.multitest.multipletests(p, method="holm")[1]`` (SciPy has no Holm
-    routine; ``scipy.stats.false_discovery_control`` is Benjamini-Hochberg).
+    routine; ``scipy.stats.false_discovery_control`` is Benjamini-Hochberg); the tests compare
+    with statsmodels.
 
     The family is the last axis; leading axes are independent families.
     """
@@ -126,7 +141,7 @@ def chi2_homogeneity(successes, totals):
     Reference: K. Pearson (1900); Agresti, *Categorical Data Analysis* (3rd ed., 2013),
     section 3.2.1. No continuity correction. Same as
     ``scipy.stats.chi2_contingency([[x...], [n - x...]], correction=False)`` after dropping
-    the empty columns.
+    the empty columns; the tests compare with SciPy.
 
     Segments are along the last axis. Segments with total 0 are dropped; dof is
     (number of non-empty segments) - 1. With fewer than 2 non-empty segments, or a pooled
@@ -164,7 +179,8 @@ def two_proportion_test(x1, n1, x2, n2):
     Levin & Paik, *Statistical Methods for Rates and Proportions* (3rd ed., 2003), 2.5.
     z = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2)) with the pooled p. Same as
     ``statsmodels.stats.proportion.proportions_ztest([x1, x2], [n1, n2])``; z**2 equals the
-    uncorrected Pearson chi-square of the 2 x 2 table.
+    uncorrected Pearson chi-square of the 2 x 2 table (``scipy.stats.chi2_contingency``). The
+    tests compare with statsmodels.
 
     Where the test is undefined (an empty group, or pooled p of 0 or 1) returns z = 0, p = 1.
     """
@@ -191,7 +207,7 @@ def cmh_test(x1, n1, x2, n2):
     [[x1, n1 - x1], [x2, n2 - x2]] (rows: cycle 1, cycle 2; columns: success, failure);
     statistic = (sum(a - E[a]))^2 / sum(Var[a]) with the hypergeometric mean and variance.
     Same as ``statsmodels.stats.contingency_tables.StratifiedTable(tables)
-    .test_null_odds(correction=False)``.
+    .test_null_odds(correction=False)`` (SciPy has none); the tests compare with statsmodels.
 
     Strata are along the last axis; strata with total n1 + n2 below 2 are skipped. When the
     total variance is 0 (no informative stratum) returns ``(0.0, 1.0)``.
@@ -221,7 +237,8 @@ def kish_effective_n(weights):
 
     Reference: L. Kish (1965), *Survey Sampling*, Wiley, section 11.7. Not in SciPy;
     statsmodels has no public function for it (``DescrStatsW`` exposes ``sum_weights`` only).
-    Weights along the last axis; all-zero weights give 0.
+    The tests check hand-computed values, and in ``test_weights.py`` that it is the n_eff of
+    :func:`weighted_adoption`. Weights along the last axis; all-zero weights give 0.
     """
     w = np.asarray(weights, dtype=float)
     if np.any(w < 0):
@@ -236,8 +253,9 @@ def weighted_proportion(successes_mask_or_values, weights):
 
     Reference: Kish (1965), *Survey Sampling*; the ratio (Hajek) estimator. Same point
     estimate as ``statsmodels.stats.weightstats.DescrStatsW(y, weights).mean`` and
-    ``numpy.average(y, weights=w)``. ``y`` may be a boolean mask or values in [0, 1]; the
-    last axis runs over respondents. Returns ``(p, n_eff)``; p is NaN when all weights are 0.
+    ``numpy.average(y, weights=w)``; the tests compare with both. SciPy has none. ``y`` may
+    be a boolean mask or values in [0, 1]; the last axis runs over respondents. Returns
+    ``(p, n_eff)``; p is NaN when all weights are 0.
     Use n_eff as the ``n`` of ``wilson_interval`` for a design-effect-adjusted interval.
     """
     y, w = np.broadcast_arrays(
@@ -259,7 +277,8 @@ def post_stratification_weights(sample_counts, population_counts):
     Reference: Holt & Smith (1979), "Post stratification", JRSS A 142:23-31; Kish (1965),
     *Survey Sampling*, section 12.3. Weight of a respondent in cell c is the population
     share over the sample share, w_c = (N_c / N) / (n_c / n), so that sum(n_c w_c) = n when
-    every populated cell has respondents. Neither SciPy nor statsmodels has a routine for it.
+    every populated cell has respondents. Neither SciPy nor statsmodels has a routine for it;
+    the tests (``test_weights.py``) check a hand-computed example and the weighted total.
 
     Cells are all the elements of the (same-shaped) arrays, e.g. district x age band. Cells
     without respondents get weight 0; ``empty`` flags those of them with population > 0 (the
@@ -294,7 +313,9 @@ def rake(sample_table, row_margins, col_margins, *, max_iter=100, tol=1e-8):
     Mathematical Statistics 11:427-444; Bishop, Fienberg & Holland (1975), *Discrete
     Multivariate Analysis*, ch. 3. SciPy/statsmodels have no public IPF routine; the
     converged table equals the maximum-likelihood fit of the log-linear model
-    log m_ij = log s_ij + a_i + b_j (it keeps every cross-product ratio of the sample).
+    log m_ij = log s_ij + a_i + b_j (it keeps every cross-product ratio of the sample). The
+    tests (``test_weights.py``) check two iterations worked by hand, the kept odds ratio, and
+    with hypothesis that the fitted margins meet their targets.
 
     Rows are e.g. districts, columns e.g. age bands; the margins are population totals and
     are rescaled so that both sum to the sample total n (so weights average 1 per
@@ -364,7 +385,8 @@ def weighted_adoption(successes_table, sample_table, weights_table, confidence=0
     :func:`weighted_proportion` / :func:`kish_effective_n` on the per-respondent arrays
     (``numpy.repeat(w, n)``), computed from the cells as sum w = sum n_c w_c and
     sum w^2 = sum n_c w_c^2. statsmodels' ``proportion_confint(p * n_eff, n_eff,
-    method="wilson")`` gives the same interval.
+    method="wilson")`` gives the same interval. The tests (``test_weights.py``) compare with
+    statsmodels for the interval and with the per-respondent computation for p and n_eff.
 
     The tables share one shape (any number of axes) and are all summed over. Returns
     ``(p, low, high, n_eff)``; with no weighted respondents p is NaN, the interval (0, 1)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import chi2_contingency
+from scipy.stats import binomtest, chi2_contingency
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
@@ -14,6 +14,7 @@ from statsmodels.stats.proportion import (
     proportion_confint,
     proportions_ztest,
 )
+from statsmodels.stats.weightstats import DescrStatsW
 
 from pilots.stats import (
     chi2_homogeneity,
@@ -56,12 +57,16 @@ def test_wilson_matches_newcombe_table_i(x, n, low, high):
     sm_lo, sm_hi = proportion_confint(x, n, alpha=0.05, method="wilson")
     assert lo == pytest.approx(sm_lo, abs=1e-10)
     assert hi == pytest.approx(sm_hi, abs=1e-10)
+    scipy_ci = binomtest(x, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert (lo, hi) == pytest.approx((scipy_ci.low, scipy_ci.high), abs=1e-10)
 
 
 def test_wilson_other_confidence_matches_statsmodels():
     lo, hi = wilson_interval(81, 263, confidence=0.99)
     sm = proportion_confint(81, 263, alpha=0.01, method="wilson")
     assert (lo, hi) == pytest.approx(sm, abs=1e-10)
+    scipy_ci = binomtest(81, 263).proportion_ci(confidence_level=0.99, method="wilson")
+    assert (lo, hi) == pytest.approx((scipy_ci.low, scipy_ci.high), abs=1e-10)
 
 
 def test_wilson_empty_sample_is_uninformative():
@@ -234,6 +239,7 @@ def test_kish_and_weighted_proportion():
     y = np.array([True, False, True, True])
     p, n_eff = weighted_proportion(y, w)
     assert p == pytest.approx(np.average(y, weights=w))
+    assert p == pytest.approx(DescrStatsW(y.astype(float), weights=w).mean)
     assert n_eff == pytest.approx(64 / 22)
     ps, ns = weighted_proportion(np.vstack([y, ~y]), w)
     assert ps.shape == ns.shape == (2,)
