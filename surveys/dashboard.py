@@ -17,7 +17,8 @@ combination costs the same. A date range narrows the answer cubes in SQL.
 A GROUP BY over a million rows still reads a million rows: it costs about 100x what it costs
 at 10,000. So the cubes are cached, keyed by the survey and by its latest response id (one
 index-only MAX query): a new response changes the key, and the next reader recomputes. A
-response changed or deleted through the ORM bumps a per-survey generation (signals below).
+response changed or deleted through the ORM, or an answer saved on its own (an edit), bumps a
+per-survey generation (signals below); a bulk write that sends no signal calls `_bump` itself.
 Small cells (1 to 4) are hidden from readers at render time, as on the results page: the
 cache holds exact counts and is never shown as it is.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -101,6 +103,16 @@ def _response_deleted(sender, instance: Response, **kwargs) -> None:
     _bump(instance.survey_id)
 
 
+@receiver(post_save, sender=Answer, dispatch_uid="dashboard-answer-saved")
+def _answer_saved(sender, instance: Answer, **kwargs) -> None:
+    # Answers are written in bulk (no signal) with their response; one saved on its own is an
+    # edit of a response that may be old, which MAX(id) would not notice. (No post_delete
+    # receiver: it would make every cascade load the answers; they go with their response.)
+    survey_id = Response.objects.filter(pk=instance.response_id).values_list("survey_id", flat=True).first()
+    if survey_id is not None:
+        _bump(survey_id)
+
+
 def _bump(survey_id: int) -> None:
     try:
         cache.incr(_generation_key(survey_id))
@@ -126,12 +138,19 @@ def cached(key: str, compute):
     return value
 
 
-def cached_for_survey(survey_id: int, name: str, compute):
-    """`compute()` once per state of the survey's responses, for aggregates other modules own
-    (a pilot cycle's segment counts): three cache queries instead of a scan of every answer.
-    `name` says what is computed and from which settings (question ids, values that count)."""
-    digest = hashlib.sha1(name.encode()).hexdigest()
-    return cached(f"survey-aggregate:{survey_id}:{answers_version(survey_id)}:{digest}", compute)
+def cached_for_survey(survey_id: int, computes: Mapping[str, Callable[[], object]]) -> dict[str, object]:
+    """name -> `compute()`, once per state of the survey's responses, for aggregates other
+    modules own (a pilot cycle's segment counts): three cache queries instead of a scan of every
+    answer, and one write of those that had to be computed. A name says what is computed and
+    from which settings (question ids, values that count)."""
+    version = answers_version(survey_id)
+    keys = {name: f"survey-aggregate:{survey_id}:{version}:{hashlib.sha1(name.encode()).hexdigest()}"
+            for name in computes}
+    found = cache.get_many(list(keys.values()))
+    missing = {keys[name]: compute() for name, compute in computes.items() if keys[name] not in found}
+    if missing:
+        cache.set_many(missing, CACHE_SECONDS)
+    return {name: found[key] if key in found else missing[key] for name, key in keys.items()}
 
 
 # --- The cubes ------------------------------------------------------------------------------

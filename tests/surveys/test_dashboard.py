@@ -188,6 +188,22 @@ def test_new_responses_show_at_once(survey, population):
     assert survey_dashboard(survey, Filters(), exact=True).total.n == 5
 
 
+def test_an_edited_answer_shows_at_once(survey, population):
+    from surveys.models import Answer
+
+    make_responses(survey, 5)
+
+    def uses_phone() -> dict[str, int]:
+        d = survey_dashboard(survey, Filters(), exact=True)
+        return {o.value: c.n for o, c in next(q for q in d.questions if q.question.key == "uses_phone").options}
+
+    before = uses_phone()
+    answer = Answer.objects.filter(question__key="uses_phone", value="no").order_by("pk").first()
+    answer.value = "yes"  # corrected after review: no new response, MAX(id) does not move
+    answer.save()
+    assert uses_phone() == {"yes": before["yes"] + 1, "no": before["no"] - 1}
+
+
 def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == HTTPStatus.OK
