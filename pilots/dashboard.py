@@ -7,7 +7,14 @@ whatever the number of responses:
 * the operator's counts (SegmentCount) of both cycles together;
 * each cycle's evaluation survey, grouped by segment *and channel*, so that the channel filter
   and the unfiltered verdict come from the same rows;
-* responses per channel, the satisfaction answers per scale point, population figures.
+* the shown cycle's responses per channel and segment, and its satisfaction answers per scale
+  point and segment; population figures.
+
+The survey's aggregates read every answer, so at a million responses each costs about 100x
+what it costs at 10,000. They are kept behind `surveys.dashboard.cached_for_survey`:
+keyed by the survey's latest response and its edit generation (a new or edited response is a
+new key) and by the cycle's mapping (questions and the values that count), and computed once
+per key whatever the filters, since the filters are applied here to the per-segment rows.
 
 District and age-band filters then keep some of those segment rows (a pilot has tens of
 segments, not thousands), and `pilots.verdict.evaluate` turns them into intervals, states
@@ -22,9 +29,11 @@ has ratings.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from django import forms
 from django.db.models import Count, Q
@@ -34,6 +43,7 @@ from citylab.models import AgeBand, District, PopulationFigure, Role
 from pilots.feedback_summary import CycleFeedbackSummary, cycle_feedback_summary
 from pilots.models import Cycle, Pilot
 from pilots.verdict import Counts, Evaluation, Population, evaluate
+from surveys.dashboard import cached_for_survey
 from surveys.models import PREFER_NOT_TO_SAY, Answer, Channel, Kind, Response
 
 SMALL_CELL = 5  # as surveys/results.py: fewer respondents than this could point at a person
@@ -42,6 +52,10 @@ ALL_CHANNELS = (*SURVEY_CHANNELS, Channel.IMPORTED)
 
 # (district code, age band code, eligible, adopters, satisfied, rated)
 Row = tuple[str, str, int, int, int, int]
+# (district code, age band code, channel, responses) and (..., channel, answer value, answers)
+ResponseRow = tuple[str, str, str, int]
+ValueRow = tuple[str, str, str, str, int]
+CUBE_VERSION = 1  # raise when a cached aggregate's shape changes, so old entries are not read
 
 
 # --- Filters --------------------------------------------------------------------------------
@@ -193,6 +207,69 @@ def survey_rows_by_channel(cycle: Cycle) -> dict[str, list[Row]]:
     return {channel: sorted(found) for channel, found in out.items()}
 
 
+def responses_by_segment(survey_id: int) -> list[ResponseRow]:
+    """Responses to the survey per segment and channel: one GROUP BY."""
+    rows = (
+        Response.objects.filter(survey_id=survey_id)
+        .values_list("district__code", "age_band__code", "channel")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return sorted((d or "", a or "", channel, n) for d, a, channel, n in rows)
+
+
+def answers_by_segment(question_id: int) -> list[ValueRow]:
+    """Answers to one question per segment, channel and value: one GROUP BY."""
+    rows = (
+        Answer.objects.filter(question_id=question_id)
+        .values_list("response__district__code", "response__age_band__code", "response__channel", "value")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return sorted((d or "", a or "", channel, value, n) for d, a, channel, value, n in rows)
+
+
+@dataclass(frozen=True)
+class SurveyCounts:
+    """A cycle's evaluation survey counted per segment: channel -> segment rows for adoption and
+    satisfaction; for the shown cycle also its responses and satisfaction answers."""
+
+    surveyed: dict[str, list[Row]] = field(default_factory=dict)
+    responses: list[ResponseRow] = field(default_factory=list)
+    satisfaction: list[ValueRow] = field(default_factory=list)
+
+
+def _mapping(cycle: Cycle) -> str:
+    """What a cycle's segment rows depend on besides the answers: a new mapping is a new key."""
+    kinds = [q.kind if q is not None else "" for q in (cycle.adoption_question, cycle.satisfaction_question)]
+    return json.dumps([CUBE_VERSION, cycle.adoption_question_id, cycle.satisfaction_question_id,
+                       sorted(cycle.adopted_values), sorted(cycle.satisfied_values), kinds])
+
+
+def survey_counts(cycles: list[Cycle], shown: Cycle) -> dict[int, SurveyCounts]:
+    """Cycle id -> its survey's counts, from the cache when the survey's responses and the
+    cycle's mapping are as they were (three queries a survey), computed once otherwise."""
+    wanted: dict[int, dict[str, Callable[[], object]]] = defaultdict(dict)
+    names: dict[int, dict[str, str]] = {}
+    for cycle in cycles:
+        if cycle.survey_id is None:
+            continue
+        mine = {"surveyed": (f"pilot-segments:{_mapping(cycle)}", partial(survey_rows_by_channel, cycle))}
+        if cycle.pk == shown.pk:
+            mine["responses"] = (f"pilot-responses:{CUBE_VERSION}", partial(responses_by_segment, cycle.survey_id))
+            if cycle.satisfaction_question_id is not None:
+                mine["satisfaction"] = (f"pilot-answers:{CUBE_VERSION}:{cycle.satisfaction_question_id}",
+                                        partial(answers_by_segment, cycle.satisfaction_question_id))
+        # Two cycles of one survey with one mapping share a name, so it is counted once.
+        wanted[cycle.survey_id].update(dict(mine.values()))
+        names[cycle.pk] = {part: name for part, (name, _compute) in mine.items()}
+    found = {survey_id: cached_for_survey(survey_id, computes) for survey_id, computes in wanted.items()}
+    return {
+        cycle.pk: SurveyCounts(**{part: found[cycle.survey_id][name] for part, name in names[cycle.pk].items()})
+        for cycle in cycles if cycle.pk in names
+    }
+
+
 def population(rows: list[Row], filters: Filters) -> Population | None:
     """Population figures of the districts (and the age band) the rows cover: one query."""
     districts = {r[0] for r in rows if r[0]}
@@ -279,9 +356,12 @@ def build(pilot: Pilot, filters: Filters, *, districts: list[District], bands: l
     dash.previous = previous
     shown = [c for c in (cycle, previous) if c is not None]
     imported = imported_rows(shown)
+    counted = survey_counts(shown, cycle)
+    survey = counted.get(cycle.pk, SurveyCounts())
     sources = {
         c.pk: CycleRows(imported=imported[c.pk][0], has_imported_ratings=imported[c.pk][1],
-                        surveyed=survey_rows_by_channel(c), rates_satisfaction=c.satisfaction_question_id is not None)
+                        surveyed=counted[c.pk].surveyed if c.pk in counted else {},
+                        rates_satisfaction=c.satisfaction_question_id is not None)
         for c in shown
     }
     order = segment_order(bands, districts)
@@ -297,8 +377,8 @@ def build(pilot: Pilot, filters: Filters, *, districts: list[District], bands: l
         dash.evaluation if not filters.narrowed
         else _evaluate(pilot, sorted(whole_rows, key=order), whole_ratings, whole_before, people)
     )
-    dash.channel_counts = channel_counts(cycle, sources[cycle.pk].imported, filters)
-    dash.satisfaction_counts = satisfaction_counts(cycle, filters)
+    dash.channel_counts = channel_counts(survey.responses, sources[cycle.pk].imported, filters)
+    dash.satisfaction_counts = satisfaction_counts(survey.satisfaction, filters)
     dash.feedback = cycle_feedback_summary(cycle)
     return dash
 
@@ -320,38 +400,26 @@ def _narrow(people: Population | None, filters: Filters) -> Population | None:
     )
 
 
-def _response_filter(filters: Filters, prefix: str = "") -> Q:
-    q = Q()
-    if filters.district:
-        q &= Q(**{f"{prefix}district__code": filters.district})
-    if filters.age_band:
-        q &= Q(**{f"{prefix}age_band__code": filters.age_band})
-    return q
-
-
-def channel_counts(cycle: Cycle, imported: list[Row], filters: Filters) -> dict[str, int]:
+def channel_counts(responses: list[ResponseRow], imported: list[Row], filters: Filters) -> dict[str, int]:
     """Responses to the cycle's survey per channel, and the operator's eligible residents as
-    "imported", in the filtered segments: one query."""
+    "imported", in the filtered segments."""
+    keep = _keeper(filters)
     counts = {c.value: 0 for c in ALL_CHANNELS}
-    if cycle.survey_id is not None:
-        query = Response.objects.filter(Q(survey_id=cycle.survey_id) & _response_filter(filters))
-        if filters.channel:
-            query = query.filter(channel=filters.channel)
-        for channel, n in query.values_list("channel").annotate(n=Count("pk")).order_by():
-            counts[channel] = counts.get(channel, 0) + n
+    for row in responses:
+        if keep(row):
+            counts[row[2]] = counts.get(row[2], 0) + row[3]
     if filters.channel in ("", Channel.IMPORTED):
-        keep = _keeper(filters)
         counts[Channel.IMPORTED] += sum(r[2] for r in imported if keep(r))
     if filters.channel:
         counts = {c: (n if c == filters.channel else 0) for c, n in counts.items()}
     return counts
 
 
-def satisfaction_counts(cycle: Cycle, filters: Filters) -> dict[str, int]:
-    """Answers to the satisfaction question per value, in the filtered segments: one query."""
-    if cycle.survey_id is None or cycle.satisfaction_question_id is None:
-        return {}
-    query = Answer.objects.filter(Q(question_id=cycle.satisfaction_question_id) & _response_filter(filters, "response__"))
-    if filters.channel:
-        query = query.filter(response__channel=filters.channel)
-    return dict(query.values_list("value").annotate(n=Count("pk")).order_by())
+def satisfaction_counts(answers: list[ValueRow], filters: Filters) -> dict[str, int]:
+    """Answers to the satisfaction question per value, in the filtered segments and channel."""
+    keep = _keeper(filters)
+    counts: dict[str, int] = defaultdict(int)
+    for row in answers:
+        if keep(row) and (not filters.channel or row[2] == filters.channel):
+            counts[row[3]] += row[4]
+    return dict(counts)

@@ -291,21 +291,86 @@ def test_unknown_chart_csv_is_404(client, planner, pilot, two_cycles):
 # --- Queries --------------------------------------------------------------------------------
 
 
+def _queries(client, address: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(address).status_code == HTTPStatus.OK
+    return len(captured.captured_queries)
+
+
 def test_queries_do_not_grow_with_responses(client, planner, pilot, survey_cycle, evaluation_survey,
                                             django_assert_num_queries):
     client.force_login(planner)
     add_responses(evaluation_survey, 12)
-    client.get(url(pilot))  # warm the session and the content types
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(url(pilot)).status_code == HTTPStatus.OK
+    client.get(url(pilot))  # the session and the content types
+    add_responses(evaluation_survey, 1, seed=3)  # a new response: the aggregates are counted again
+    cold, warm = _queries(client, url(pilot)), _queries(client, url(pilot))
+    assert warm < cold  # warm: the aggregates come from the cache, no answer is read
     add_responses(evaluation_survey, 300, seed=1)
-    with django_assert_num_queries(len(small.captured_queries)):
+    with django_assert_num_queries(cold):
         client.get(url(pilot))
-    with django_assert_num_queries(len(small.captured_queries)):
-        client.get(url(pilot, district="laocheng", channel="web"))
+    with django_assert_num_queries(warm):
+        client.get(url(pilot))
+    with django_assert_num_queries(warm):  # filters are applied to the cached rows
+        client.get(url(pilot, district="laocheng", channel="web", age_band="60-69"))
+
+
+def _pooled(response) -> tuple[float, str]:
+    """The dashboard's unweighted overall adoption and its number of respondents."""
+    rows = table_rows(response, "weighting")
+    trace = figure(response, "weighting")["data"][0]
+    return trace["x"][-1], rows[-1][-1]
+
+
+def test_figures_refresh_after_a_new_response(client, planner, pilot, survey_cycle, evaluation_survey):
+    from surveys.models import Channel
+    from surveys.services import response_record
+
+    add_responses(evaluation_survey, 36)
+    client.force_login(planner)
+    before = client.get(url(pilot))
+    assert _pooled(before) == (pytest.approx(evaluate_cycle(survey_cycle).evaluation.adoption_pooled.estimate), "36")
+    response_record(survey=evaluation_survey, answers={"used": "weekly", "satisfied": "5"}, channel=Channel.PAPER)
+    after = client.get(url(pilot))
+    expected = evaluate_cycle(survey_cycle).evaluation
+    assert _pooled(after) == (pytest.approx(expected.adoption_pooled.estimate), "37")
+    assert _pooled(after)[0] != _pooled(before)[0]
+    assert dict((r[0], r[1]) for r in table_rows(after, "channels")[1:])["Paper"] == "13"
+    assert dict((r[0], r[1]) for r in table_rows(after, "satisfaction")[1:])["5"] == str(36 // 5 + 1)
+
+
+def test_figures_refresh_after_an_edited_response(client, planner, pilot, survey_cycle, evaluation_survey, places):
+    from surveys.models import Answer, Response
+
+    add_responses(evaluation_survey, 36)
+    client.force_login(planner)
+    assert _pooled(client.get(url(pilot)))[0] == pytest.approx(18 / 36)
+    # An answer corrected after review: the newest response id does not move.
+    answer = Answer.objects.filter(question__key="used", value="never").order_by("pk").first()
+    answer.value = "weekly"
+    answer.save()
+    assert _pooled(client.get(url(pilot)))[0] == pytest.approx(19 / 36)
+    # A response moved to another district: the segment rows follow it.
+    response = Response.objects.filter(district__code="laocheng").order_by("pk").first()
+    response.district = next(d for d in places["districts"] if d.code == "xingang")
+    response.save()
+    old_town = table_rows(client.get(url(pilot, district="laocheng")), "channels")
+    assert sum(int(r[1]) for r in old_town[1:]) == 17
+    expected = evaluate_cycle(survey_cycle).evaluation
+    shown = [r[1] for r in table_rows(client.get(url(pilot)), "adoption")[1:-1]]  # in segment order, no overall
+    assert sorted(shown) == sorted(str(s.n) for s in expected.segments)
+    assert "7" in shown and "5" in shown  # 18-29 in New Harbour has one more, 18-29 in Old Town one fewer
+
+
+def test_figures_follow_a_new_mapping_of_the_cycle(client, planner, pilot, survey_cycle, evaluation_survey):
+    add_responses(evaluation_survey, 36)
+    client.force_login(planner)
+    assert _pooled(client.get(url(pilot)))[0] == pytest.approx(18 / 36)
+    survey_cycle.adopted_values = ["weekly"]  # "once" no longer counts as using the service
+    survey_cycle.save()
+    assert _pooled(client.get(url(pilot)))[0] == pytest.approx(9 / 36)
 
 
 def test_queries_do_not_grow_with_segments_and_cycles(client, planner, pilot, two_cycles, add_counts,
