@@ -4,12 +4,14 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from citylab import audit
 from citylab.models import (
     AgeBand,
     AuditEvent,
@@ -43,12 +45,41 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    PRIVILEGES = ("is_active", "is_staff", "is_superuser")
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # An administrator's rights (and closing an account) are role changes too.
+        changed = {name: getattr(obj, name) for name in self.PRIVILEGES if change and name in form.changed_data}
+        if changed:
+            audit.record(request, "user.privileges_changed", obj, member=obj.email, **changed)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and {"groups", "user_permissions"} & set(form.changed_data):
+            audit.record(request, "user.permissions_changed", form.instance, member=form.instance.email,
+                         groups=sorted(g.name for g in form.instance.groups.all()),
+                         permissions=form.instance.user_permissions.count())
+
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en"]
     search_fields = ["code", "name_zh", "name_en"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # Who had which role before this save, for the trail: the rows change in place.
+        previous = {
+            row.pk: (row.user.email, row.role)
+            for row in Membership.objects.filter(pk__in=[f.instance.pk for f in formset.initial_forms])
+            .select_related("user")
+        }
+        removed = [previous[f.instance.pk] for f in formset.deleted_forms if f.instance.pk in previous]
+        super().save_formset(request, form, formset, change)
+        audit.membership_changes(request, formset, previous, removed)
 
 
 class CommunityInline(admin.TabularInline):
@@ -150,3 +181,17 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def get_urls(self):
+        export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="citylab_auditevent_export")
+        return [export, *super().get_urls()]
+
+    def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
+        """The events the list shows now (its filters, search and dates), as CSV, streamed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        events = self.get_changelist_instance(request).get_queryset(request)
+        audit.record(request, "audit.exported", None, filters=request.GET.urlencode())
+        response = StreamingHttpResponse(audit.csv_lines(events), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="citylab-audit-{timezone.localdate():%Y%m%d}.csv"'
+        return response
