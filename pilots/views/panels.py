@@ -223,13 +223,17 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
 def task_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     task = task_for(request, pk)
     assignments = task.assignments.select_related("officer__age_band", "officer__occupation", "officer__district",
-                                                  "assigned_by").order_by("officer__age_band__min_age", "pk")
+                                                  "assigned_by", "feedback").order_by("officer__age_band__min_age", "pk")
     counts = task.assignments.aggregate(
         todo=Count("pk", filter=Q(status="assigned")), reported=Count("pk", filter=Q(status="reported")),
     )
+    # Clerks (and planners) record feedback taken by phone or in person from this page, one
+    # officer at a time: many elderly officers have no account to report with themselves.
+    can_enter = may(task, Action.ENTER)
     return TemplateResponse(request, "pilots/panels/task_detail.html", {
         "task": task, "assignments": assignments, "counts": counts,
-        "can_design": may(task, Action.DESIGN) and task.panel_id is not None, "can_see_names": may(task, Action.ENTER),
+        "can_design": may(task, Action.DESIGN) and task.panel_id is not None, "can_see_names": can_enter,
+        "can_enter": can_enter,
     })
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from citylab.models import AgeBand, District, PopulationFigure
 from pilots.models import Assignment, Cycle, OfficerStatus, Panel, PanelMember, Pilot, Quota, Stage, Task
 from tests.browser.a11y import Rules, layout_problems
+from tests.pilots.feedback_factories import make_feedback
 from tests.pilots.officer_factories import make_occupations, make_officer
 
 pytestmark = pytest.mark.browser
@@ -43,7 +44,8 @@ def task(team, planner) -> Task:
                  full_name="周卫东")
     task = Task.objects.create(cycle=cycle, panel=panel, title="用长辈版报修一次", place="社区活动中心",
                                due_on=timezone.localdate() + datetime.timedelta(days=7))
-    Assignment.objects.create(task=task, officer=panel.members.first())
+    Assignment.objects.create(task=task, officer=panel.members.first())  # to do: "record feedback"
+    make_feedback(Assignment.objects.create(task=task, officer=panel.members.last()))  # reported: "read it"
     return task
 
 

@@ -78,6 +78,45 @@ def test_task_page_lists_assignments_with_status(client, clerk, viewer, task, pa
     assert "王秀英" not in client.get(url("task_detail", pk=task.pk)).content.decode()
 
 
+@pytest.mark.parametrize("persona", ["planner", "clerk", "viewer"])
+def test_task_page_offers_to_record_feedback_to_those_who_enter_data(client, request, persona, task, panel):
+    from tests.pilots.feedback_factories import make_feedback
+
+    open_one = Assignment.objects.create(task=task, officer=member(panel, full_name="王秀英", email=""))
+    reported = Assignment.objects.create(task=task, officer=member(panel, full_name="李建国"))
+    feedback = make_feedback(reported)
+    cancelled = Assignment.objects.create(task=task, officer=member(panel, full_name="张桂兰"), status="cancelled")
+    client.force_login(request.getfixturevalue(persona))
+    text = client.get(url("task_detail", pk=task.pk)).content.decode()
+    record = url("feedback_assisted", assignment=open_one.pk)
+    assert (f'href="{record}"' in text) == (persona != "viewer")
+    assert ("Record feedback for 王秀英" in text) == (persona != "viewer")
+    assert text.count("Record feedback for") == (0 if persona == "viewer" else 1)  # not for the others
+    assert url("feedback_assisted", assignment=cancelled.pk) not in text
+    assert f'href="{url("feedback_detail", pk=feedback.pk)}"' in text  # every member reads what was said
+
+
+def test_clerk_records_feedback_from_the_task_page(client, clerk, task, panel):
+    from tests.pilots.feedback_factories import report
+
+    officer = member(panel, full_name="王秀英", email="")
+    assignment = Assignment.objects.create(task=task, officer=officer)
+    client.force_login(clerk)
+    page = client.get(url("task_detail", pk=task.pk)).content.decode()
+    record = url("feedback_assisted", assignment=assignment.pk)
+    assert f'href="{record}"' in page
+    form = client.get(record)
+    assert form.status_code == HTTPStatus.OK
+    assert f'href="{url("task_detail", pk=task.pk)}"' in form.content.decode()  # back where the clerk came from
+    response = client.post(record, report())
+    feedback = assignment.feedback
+    assert response["Location"] == url("feedback_detail", pk=feedback.pk)
+    assert (feedback.channel, feedback.entered_by, feedback.officer) == ("assisted", clerk, officer)
+    page = client.get(url("task_detail", pk=task.pk)).content.decode()
+    assert record not in page and url("feedback_detail", pk=feedback.pk) in page
+    assert "1 reported, 0 still to do" in page
+
+
 # --- Assigning -----------------------------------------------------------------------------------
 
 
