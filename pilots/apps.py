@@ -25,6 +25,8 @@ class PilotsConfig(AppConfig):
             (str(_("Portfolio: every pilot and open survey at a glance")), reverse("pilots:portfolio")),
             (str(_("Pilots: cycles, verdicts and decisions")), reverse("pilots:pilot_list")),
             (str(_("Experience-officer panels: quotas, coverage and test tasks")), reverse("pilots:panel_list")),
+            (str(_("Experience officers: applications to approve, registration in person")),
+             reverse("pilots:officer_list")),
         ]
 
     def personal_home(self, user) -> str | None:

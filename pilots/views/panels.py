@@ -65,7 +65,9 @@ def panel_list(request: HttpRequest) -> TemplateResponse:
         .annotate(member_count=Count("memberships", distinct=True), task_count=Count("tasks", distinct=True))
     )
     can_create = Team.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN)).exists()
-    return TemplateResponse(request, "pilots/panels/panel_list.html", {"panels": panels, "can_create": can_create})
+    return TemplateResponse(request, "pilots/panels/panel_list.html", {
+        "panels": panels, "can_create": can_create, "is_member": Team.objects.for_member(request.user).exists(),
+    })
 
 
 @require_http_methods(["GET", "POST"])

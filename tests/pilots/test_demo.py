@@ -187,6 +187,7 @@ def test_staff_links_to_pilots_and_panels(db):
         ("Portfolio: every pilot and open survey at a glance", "/staff/portfolio/"),
         ("Pilots: cycles, verdicts and decisions", "/staff/pilots/"),
         ("Experience-officer panels: quotas, coverage and test tasks", "/staff/panels/"),
+        ("Experience officers: applications to approve, registration in person", "/staff/officers/"),
     ]
 
 

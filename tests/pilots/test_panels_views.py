@@ -122,6 +122,35 @@ def test_list_shows_only_the_teams_panels(client, request, persona, panel, other
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
+def test_panel_pages_lead_to_the_officer_list(client, request, persona, panel, task):
+    """The officers themselves (applications to approve, registration in person) are one click
+    from the panels, for every member of the team; the list is a 404 for anyone else."""
+    sign_in(client, request, persona)
+    officers = f'href="{url("officer_list")}"'
+    listing = client.get(url("panel_list"))
+    if persona == "anonymous":
+        assert listing.status_code == HTTPStatus.FOUND
+        return
+    member_of_a_team = persona in READERS or persona == "other_planner"
+    assert (officers in listing.content.decode()) == member_of_a_team
+    assert client.get(url("officer_list")).status_code == (HTTPStatus.OK if member_of_a_team else HTTPStatus.NOT_FOUND)
+    if persona in READERS:
+        assert officers in client.get(url("panel_detail", pk=panel.pk)).content.decode()
+
+
+def test_coverage_gaps_lead_to_the_applications_waiting(client, clerk, panel, places, occupations):
+    panel.quotas.create(age_band=places["bands"][4], occupation=occupations[2], target=1)  # nobody in it yet
+    client.force_login(clerk)
+    text = client.get(url("panel_coverage", pk=panel.pk)).content.decode()
+    assert f'href="{url("officer_list")}?status=pending"' in text
+
+
+def test_staff_landing_links_to_the_officer_list(client, clerk):
+    client.force_login(clerk)
+    assert f'href="{url("officer_list")}"' in client.get(reverse("staff_home")).content.decode()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_panel_create_is_for_planners(client, request, persona, team, pilot):
     sign_in(client, request, persona)
     response = client.get(url("panel_create"))
