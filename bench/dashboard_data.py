@@ -3,7 +3,7 @@
     .venv/bin/python bench/dashboard_data.py --responses 1000000 [--postgres] [--path FILE]
 
 Seeds the demo city into a scratch database (a new SQLite file, or the local PostgreSQL
-database `citylab_bench`, dropped and created again), adds six more districts so that there
+database `citylab_bench_dashboards`, dropped and created again), adds six more districts so that there
 are 12 districts x 5 age bands = 60 segments with population figures, and a pilot with five
 cycles, each with its own evaluation survey: a yes/no adoption question, a 1-5 satisfaction
 scale and a multiple-choice question. Then it writes the responses, split evenly over the
@@ -42,7 +42,9 @@ EXTRA_DISTRICTS = (
     ("xiling", "西岭区", "West Ridge"), ("huayuan", "花园区", "Garden District"), ("binjiang", "滨江区", "Riverside"),
 )
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgres://postgres@127.0.0.1:5432/citylab_bench"
+# Its own database: the other benches drop and create `citylab_bench`, and may run meanwhile.
+PG_DB = "citylab_bench_dashboards"
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 
 
 def use_database(postgres: bool, path: str | None = None) -> str:
@@ -51,8 +53,8 @@ def use_database(postgres: bool, path: str | None = None) -> str:
         import psycopg
 
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS citylab_bench")
-            conn.execute("CREATE DATABASE citylab_bench")
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+            conn.execute(f"CREATE DATABASE {PG_DB}")
         os.environ["DATABASE_URL"] = PG_URL
     else:
         file = Path(path) if path else Path(tempfile.mkdtemp()) / "dashboards.sqlite3"
@@ -241,7 +243,7 @@ def add_responses(data: BenchData, total: int, seed: int = 7) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
-    parser.add_argument("--postgres", action="store_true", help="use the local database citylab_bench")
+    parser.add_argument("--postgres", action="store_true", help=f"use the local database {PG_DB}")
     parser.add_argument("--path", help="SQLite file to (re)create; a temporary one by default")
     args = parser.parse_args()
     url = use_database(args.postgres, args.path)
