@@ -258,16 +258,16 @@ def feedback_triage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def change_draft(feedback: Feedback) -> dict[str, str]:
-    """A first draft of the change: what from the officer's own words (the planner rewrites it,
-    since it is shown to the public), why from facts only, so no officer's text reaches it by default."""
-    first = feedback.problems.first()
-    what = (feedback.suggestion or (first.description if first else "")).strip()[:500]
-    severity = Severity(first.severity).label if first else _("no problem reported")
-    reason = _("Feedback from an officer aged %(band)s in %(district)s on “%(task)s” (cycle %(number)s): %(severity)s.") % {
-        "band": feedback.age_band.code, "district": feedback.district, "task": feedback.task.title,
-        "number": feedback.cycle.number, "severity": severity,
+    """A neutral first draft of the change, which the public reads on "You said, we did".
+
+    What changes is left for the planner to write: the officer's words are shown beside the
+    form for reference only (a suggestion may name a neighbour). Why names the task and the
+    cycle, never the officer's age band or district, which for one officer could point to them.
+    """
+    reason = _("Officers' feedback on “%(task)s” in cycle %(number)s.") % {
+        "task": feedback.task.title, "number": feedback.cycle.number,
     }
-    return {"what": what, "reason": reason}
+    return {"what": "", "reason": reason}
 
 
 @require_http_methods(["GET", "POST"])
@@ -290,8 +290,9 @@ def feedback_change_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Change recorded and linked to the feedback."))
         return redirect("pilots:feedback_detail", pk=feedback.pk)
     errors = [(f"id_{name}", f"{form.fields[name].label}: {e}") for name, es in form.errors.items() for e in es]
-    return TemplateResponse(request, "pilots/feedback/change_form.html",
-                            {"feedback": feedback, "pilot": pilot, "form": form, "errors": errors})
+    return TemplateResponse(request, "pilots/feedback/change_form.html", {
+        "feedback": feedback, "pilot": pilot, "form": form, "errors": errors, "problems": list(feedback.problems.all()),
+    })
 
 
 @require_GET

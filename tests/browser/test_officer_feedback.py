@@ -118,6 +118,12 @@ def test_you_said_we_did_and_triage_pages_pass_axe(new_session, sign_in, axe, pl
     problems += check(page, axe, Rules.for_step(size, "staff"), f"detail-error-{size}", 390)
     page.goto(reverse("pilots:feedback_list", kwargs={"pk": cycle.pilot_id}))
     problems += check(page, axe, Rules.for_step(size, "staff"), f"list-{size}", 390)
+    page.goto(reverse("pilots:feedback_change_create", kwargs={"pk": open_one.pk}))
+    problems += check(page, axe, Rules.for_step(size, "staff"), f"change-{size}", 390)
+    page.click("main form button[type=submit]")  # what changes is left for the planner: the error state
+    page.wait_for_load_state()
+    assert page.title().startswith(("错误：", "Error:"))
+    problems += check(page, axe, Rules.for_step(size, "staff"), f"change-error-{size}", 390)
     assert not problems, "\n".join(problems)
     assert len(feedback) == 6
 

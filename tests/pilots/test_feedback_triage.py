@@ -242,9 +242,13 @@ def test_change_form_is_for_planners(client, request, persona, feedback):
 
 def test_change_from_feedback_is_prefilled_and_linked(client, planner, feedback, cycle):
     client.force_login(planner)
-    page = client.get(detail(feedback, "feedback_change_create")).content.decode()
-    assert "王大爷说字要大" in page  # what: the officer's words, for the planner to rewrite
-    assert "Feedback from an officer aged 70+" in page and "blocker" in page.lower()
+    response = client.get(detail(feedback, "feedback_change_create"))
+    page = response.content.decode()
+    # The officer's words and segment beside the form, for reference; the draft carries neither.
+    assert "王大爷说字要大" in page and "字太小，看不清" in page and "Blocker: I could not go on" in page
+    form = response.context["form"]
+    assert form["what"].value() == ""
+    assert form["reason"].value() == "Officers' feedback on “Book a repair in the app” in cycle 1."
     response = client.post(detail(feedback, "feedback_change_create"),
                            {"cycle": cycle.pk, "what": "Bigger text", "reason": "Officers could not read it"})
     assert response.status_code == 302
@@ -261,3 +265,24 @@ def test_change_from_feedback_refuses_empty_and_foreign_cycle(client, planner, f
     page = response.content.decode()
     assert "Say what changes." in page and "There is a problem" in page
     assert not CycleChange.objects.exists()
+
+
+def test_the_drafted_change_brings_no_officers_words_to_the_public_page(client, planner, feedback, cycle):
+    """The planner keeps the draft's why, writes the what, and closes the feedback with it: the
+    public page then shows the planner's words only, not the officer's, nor their age or district."""
+    client.force_login(planner)
+    form = client.get(detail(feedback, "feedback_change_create")).context["form"]
+    draft = {name: form[name].value() for name in ("cycle", "what", "reason")}
+    refused = client.post(detail(feedback, "feedback_change_create"), draft)  # the empty what is the planner's to write
+    assert refused.status_code == 200 and "Say what changes." in refused.content.decode()
+    response = client.post(detail(feedback, "feedback_change_create"), {**draft, "what": "Text and buttons twice as large"})
+    assert response.status_code == 302
+    assert triage(client, feedback, status="accepted").status_code == 302
+    assert triage(client, feedback, status="done").status_code == 302
+    client.logout()
+    page = client.get(reverse("pilots:you_said_we_did", kwargs={"pk": cycle.pilot_id})).content.decode()
+    assert "Text and buttons twice as large" in page and "Book a repair in the app" in page
+    officer = feedback.officer
+    for private in ("王大爷说字要大", "字太小，看不清", "颜色浅", "70+", str(feedback.district), feedback.district.name_zh,
+                    officer.full_name, officer.email):
+        assert private not in page, private
