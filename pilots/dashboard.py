@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from citylab.models import AgeBand, District, PopulationFigure, Role
 from pilots.feedback_summary import CycleFeedbackSummary, cycle_feedback_summary
 from pilots.models import Cycle, Pilot
-from pilots.verdict import Counts, Evaluation, Population, evaluate
+from pilots.verdict import Change, Counts, Evaluation, Population, evaluate
 from surveys.dashboard import cached_for_survey
 from surveys.models import PREFER_NOT_TO_SAY, Answer, Channel, Kind, Response
 
@@ -325,6 +325,20 @@ class Dashboard:
     def hidden(self, n: int) -> bool:
         """A count from 1 to 4 that this reader may not see."""
         return not self.exact and 0 < n < SMALL_CELL
+
+    def changes(self) -> list[tuple[Change, bool]]:
+        """The evaluation's changes since the previous cycle in segment order, each with whether
+        this reader may see it: not when either cycle's count of that segment is hidden."""
+        if self.evaluation is None:
+            return []
+        order = {(r[0], r[1]): i for i, r in enumerate(self.rows)}
+        now = {(r[0], r[1]): r[2] for r in self.rows}
+        before = {(r[0], r[1]): r[2] for r in self.previous_rows}
+        return [
+            (c, not (self.hidden(now.get((c.district, c.age_band), 0))
+                     or self.hidden(before.get((c.district, c.age_band), 0))))
+            for c in sorted(self.evaluation.changes, key=lambda c: order.get((c.district, c.age_band), len(order)))
+        ]
 
 
 def _evaluate(pilot: Pilot, rows: list[Row], ratings, before: list[Row], people: Population | None):

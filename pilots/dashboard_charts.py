@@ -151,12 +151,8 @@ def change_chart(dash: Dashboard) -> Chart | None:
     ev = dash.evaluation
     if ev is None or not ev.changes or dash.previous is None:
         return None
-    order = {(r[0], r[1]): i for i, r in enumerate(dash.rows)}
-    changes = sorted(ev.changes, key=lambda c: order.get((c.district, c.age_band), len(order)))
-    counts = {(r[0], r[1]): r[2] for r in dash.rows}
-    before_n = {(r[0], r[1]): r[2] for r in dash.previous_rows}
-    shown = [c for c in changes if not (dash.hidden(counts.get((c.district, c.age_band), 0))
-                                         or dash.hidden(before_n.get((c.district, c.age_band), 0)))]
+    changes = dash.changes()
+    shown = [c for c, visible in changes if visible]
     cats = [_name(dash, c.district, c.age_band) for c in shown]
     previous_label = _("Cycle %(number)s") % {"number": dash.previous.number}
     current_label = _("Cycle %(number)s") % {"number": dash.cycle.number}
@@ -167,9 +163,9 @@ def change_chart(dash: Dashboard) -> Chart | None:
     )
     yes, no = _("Yes"), _("No")
     rows = []
-    for c in changes:
+    for c, visible in changes:
         name = _name(dash, c.district, c.age_band)
-        if c not in shown:
+        if not visible:
             rows.append([name, *[Suppressed()] * 7])
             continue
         rows.append([name, percent(c.previous), percent(c.current), points(c.difference),

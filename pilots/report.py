@@ -194,11 +194,13 @@ def adoption_drawing(dash: Dashboard) -> Drawing | None:
 def change_drawing(dash: Dashboard) -> Drawing | None:
     from pilots.verdict import segment_name
 
-    ev = dash.evaluation
-    if ev is None or not ev.changes:
+    # The segments the dashboard's dumbbell shows: none whose count this reader may not see
+    # (the table below lists them as suppressed).
+    shown = [c for c, visible in dash.changes() if visible]
+    if not shown:
         return None
     labels, points = [], []
-    for c in ev.changes:
+    for c in shown:
         name = segment_name(c.district, c.age_band, _, dash.label)
         labels.append(f"{name} ★" if c.significant else name)
         low, high = sorted((c.previous, c.current))

@@ -89,3 +89,38 @@ def test_other_teams_and_anonymous_cannot_get_the_report(client, other_planner, 
     client.force_login(other_planner)
     assert client.get(report).status_code == HTTPStatus.NOT_FOUND
     assert not AuditEvent.objects.filter(action="pilot.report_exported").exists()
+
+
+def _drawn_labels(user, pilot) -> list[str]:
+    """The labels of the PDF's change chart as `user` gets it (the dashboard's figures, drawn)."""
+    from reportlab.graphics.shapes import String
+
+    from citylab.models import AgeBand, District
+    from pilots import dashboard, report
+    from pilots.models import Pilot
+
+    mine = Pilot.objects.for_member(user).get(pk=pilot.pk)  # with the reader's role, as the view reads it
+    cycles = list(mine.cycles.order_by("number"))
+    dash = dashboard.build(mine, dashboard.Filters(), districts=list(District.objects.all()),
+                           bands=list(AgeBand.objects.all()), cycles=cycles)
+    return [s.text for s in report.change_drawing(dash).contents if isinstance(s, String)]
+
+
+def test_pdf_change_chart_leaves_out_small_segments_for_viewers(planner, viewer, pilot, two_cycles):
+    # 70+ in New Harbour: 3 respondents in cycle 1, 4 in cycle 2.
+    assert "70+ in New Harbour" in _drawn_labels(planner, pilot)
+    shown = _drawn_labels(viewer, pilot)
+    assert "70+ in New Harbour" not in shown
+    assert {"18–29 in Old Town", "18–29 in New Harbour", "60–69 in Old Town ★"} <= set(shown)
+
+
+def test_viewers_pdf_names_small_segments_only_as_suppressed(client, settings, viewer, planner, pilot, two_cycles):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    def mentions(user) -> int:
+        client.force_login(user)
+        text = " ".join(pdf_text(client.get(reverse("pilots:pilot_report_pdf", args=[pilot.pk])).content).split())
+        return text.count("70+ in New Harbour")
+
+    # The planner's PDF names the segment once more than the viewer's: in the change chart.
+    assert mentions(planner) == mentions(viewer) + 1
