@@ -1,4 +1,5 @@
-// Review queue keyboard: 1-9 choose an answer, B blank, N next question, Enter saves typed text.
+// Review queue keyboard: 1-9 choose an answer, B blank, N next question, Enter saves typed text;
+// on a page to identify, R sets it aside (not a form, or to scan again).
 // Progressive enhancement only: without this file every decision is a plain form post.
 "use strict";
 
@@ -10,6 +11,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const keys = document.querySelector("[data-review-keys]");
   if (keys) {
     keys.hidden = false; // the keyboard help is only true when this script runs
+  }
+  const first = form.querySelector("[data-review-focus]");
+  if (first && !document.querySelector("[data-focus-on-load]")) {
+    first.focus(); // the sheet number of a page to identify (an error summary takes focus first)
   }
   const text = form.querySelector("[data-review-text]");
   if (text) {
@@ -46,6 +51,12 @@ document.addEventListener("DOMContentLoaded", () => {
       if (blank) {
         event.preventDefault();
         blank.click();
+      }
+    } else if (event.key === "r" || event.key === "R") {
+      const rescan = form.querySelector("[data-review-rescan]");
+      if (rescan) {
+        event.preventDefault();
+        rescan.click();
       }
     } else if (event.key === "n" || event.key === "N") {
       const next = document.querySelector("[data-review-next]");

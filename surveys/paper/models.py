@@ -119,7 +119,10 @@ class ScanPage(models.Model):
     status = models.CharField(max_length=10, choices=PageStatus.choices)
     reason = models.TextField(blank=True)
     answers = models.JSONField(default=dict)  # question key -> list of values decided automatically
-    image = models.ImageField(upload_to="scans/pages/%Y/%m/", blank=True)  # the straightened page
+    image = models.ImageField(upload_to="scans/pages/%Y/%m/", blank=True)  # the straightened page, or as scanned
+    # The image is in the layout's frame (straightened on the markers), so question regions can
+    # be cut from it; a page whose markers were not found keeps the picture as scanned.
+    aligned = models.BooleanField(default=False)
     read_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -135,10 +138,17 @@ class ScanPage(models.Model):
 class ReviewKind(models.TextChoices):
     CHOICE = "choice", _("Mark to check")
     TEXT = "text", _("Writing to type")
+    PAGE = "page", _("Page to identify")
 
 
 class ReviewItem(models.Model):
-    """A question on a page that a clerk decides: a doubtful or double mark, or text to type."""
+    """A question on a page that a clerk decides: a doubtful or double mark, or text to type.
+
+    A page the machine could not place (no readable code, too few markers) is one item of kind
+    PAGE, with no question: the clerk says which sheet and page it is (decision {"sheet": serial,
+    "page": n}) and then answers its questions as items of their own, or sets it aside as not a
+    form or to be scanned again ({"rescan": true}).
+    """
 
     page = models.ForeignKey(ScanPage, on_delete=models.CASCADE, related_name="review_items")
     question_key = models.CharField(max_length=40)
@@ -147,6 +157,7 @@ class ReviewItem(models.Model):
     crop = models.ImageField(upload_to="scans/review/%Y/%m/")
     machine_read = models.JSONField(default=dict)  # darkness per choice value, and what it guessed
     decision = models.JSONField(null=True, blank=True)  # {"values": [...]} or {"text": "..."} or {"blank": true}
+    # (a PAGE item: {"sheet": serial, "page": n} or {"rescan": true})
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

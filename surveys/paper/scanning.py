@@ -6,8 +6,10 @@ Two workflows, both used by the web pages, the background task and the `scan` co
   read (not an image, damaged or encrypted PDF, empty, too big, a decompression bomb) is refused
   with a sentence that says why, and the rest of the batch goes through.
 - `process_batch`: read the stored files page by page, one page in memory at a time, and write
-  what each page says (a ScanPage, ReviewItems for what a clerk must decide). A task restarted
-  after a crash skips the pages already stored: (file, index) is unique, so a page is read once.
+  what each page says (a ScanPage, ReviewItems for what a clerk must decide). A page nobody
+  can place (no readable code, too few markers) gets one item for a clerk to identify it from
+  its picture (surveys.paper.identify). A task restarted after a crash skips the pages already
+  stored: (file, index) is unique, so a page is read once.
 
 After each page (and after each clerk's decision, see `complete_sheet`), a sheet whose pages
 are all in and that awaits no decision becomes one Response through `response_record`, with
@@ -152,7 +154,7 @@ class SheetLookup:
         return sheet.batch.layout
 
 
-def _png(image: np.ndarray) -> ContentFile:
+def png_file(image: np.ndarray) -> ContentFile:
     import cv2
 
     ok, data = cv2.imencode(".png", image)
@@ -194,6 +196,7 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
     batch = scan_file.batch
     page = ScanPage(batch=batch, file=scan_file, index=index)
     holds = []
+    identify: dict | None = None  # what the machine saw of a page a clerk must identify
     if isinstance(gray, Exception):
         page.status = PageStatus.UNREADABLE
         page.reason = str(gray) if isinstance(gray, FileRefused) else _("The page could not be decoded from the file.")
@@ -202,10 +205,15 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
         result = read(gray, lookup)
         payload = getattr(result, "payload", None)
         if payload is not None and lookup.sheet is None and lookup.problem:
+            # Known to be no page of ours (another city, team or version): reported, not queued.
             page.status, page.reason = PageStatus.UNREADABLE, lookup.problem
         elif result.status == "unreadable" or payload is None or lookup.sheet is None:
             page.status = PageStatus.UNREADABLE
             page.reason = translated(result.reason) or _("The page could not be read.")
+            # Nobody knows for sure which sheet this is: a clerk says so from the picture.
+            identify = {"markers": getattr(result, "markers_found", None),
+                        "suggested": {"serial": payload.serial, "page": payload.page}
+                        if payload is not None and payload.site == lookup.site else None}
         else:
             page.sheet, page.page = lookup.sheet, payload.page
             page.answers = {key: list(values) for key, values in result.answers.items()}
@@ -215,9 +223,12 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
         image = getattr(result, "straightened", None)
         if page.status != PageStatus.OK:
             # Kept for the clerk and for questions about the page later; pages read cleanly
-            # are not stored again, the uploaded file still holds them.
-            keep = image if image is not None and page.sheet is not None else _scaled(gray)
-            page.image.save(f"page-{scan_file.pk}-{index}.png", _png(keep), save=False)
+            # are not stored again, the uploaded file still holds them. A page straightened on
+            # its markers whose code alone failed is kept straightened: once a clerk names it,
+            # its questions are cut from it as from any other page.
+            page.aligned = image is not None and (page.sheet is not None or payload is None)
+            keep = image if page.aligned else _scaled(gray)
+            page.image.save(f"page-{scan_file.pk}-{index}.png", png_file(keep), save=False)
     if page.sheet is not None:
         earlier = ScanPage.objects.filter(sheet=page.sheet, page=page.page).exclude(status=PageStatus.DUPLICATE).first()
         if earlier is not None:
@@ -226,10 +237,13 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
     try:
         with transaction.atomic():
             page.save()
+            if identify is not None and page.image:
+                ReviewItem.objects.create(page=page, question_key="", kind=ReviewKind.PAGE, reason=page.reason[:200],
+                                          machine_read=identify)
             for hold in holds:
                 item = ReviewItem(page=page, question_key=hold.question_key, kind=hold.kind, reason=translated(hold.reason)[:200],
                                   machine_read=_plain(hold.machine_read))
-                item.crop.save(f"crop-{page.pk}-{hold.question_key}.png", _png(hold.crop), save=False)
+                item.crop.save(f"crop-{page.pk}-{hold.question_key}.png", png_file(hold.crop), save=False)
                 item.save()
     except IntegrityError:
         if ScanPage.objects.filter(file=scan_file, index=index).exists():
@@ -348,7 +362,8 @@ def sheet_answers(sheet: Sheet, pages: list[ScanPage]) -> dict[str, object]:
     answers: dict[str, object] = {}
     for page in pages:
         answers.update(page.answers)
-    items = ReviewItem.objects.filter(page__in=pages).exclude(decided_at=None).order_by("decided_at", "pk")
+    items = (ReviewItem.objects.filter(page__in=pages).exclude(decided_at=None).exclude(kind=ReviewKind.PAGE)
+             .order_by("decided_at", "pk"))
     for item in items:
         decision = item.decision or {}
         if decision.get("blank"):
@@ -397,7 +412,7 @@ def complete_sheet(sheet: Sheet, *, user=None) -> Response | None:
     return response if created else None
 
 
-def _regions(layout: dict) -> Iterator[dict]:
+def question_regions(layout: dict) -> Iterator[dict]:
     """Each question's region (for crops): the layout lists them per page, or at the top."""
     yield from layout.get("questions", [])
     for page in layout.get("pages", []):
@@ -406,7 +421,7 @@ def _regions(layout: dict) -> Iterator[dict]:
 
 
 def _question_page(sheet: Sheet, key: str, pages: list[ScanPage]) -> ScanPage:
-    for region in _regions(sheet.batch.layout):
+    for region in question_regions(sheet.batch.layout):
         if region.get("key") == key:
             for page in pages:
                 if page.page == region.get("page"):
@@ -416,9 +431,9 @@ def _question_page(sheet: Sheet, key: str, pages: list[ScanPage]) -> ScanPage:
 
 def crop_question(page: ScanPage, key: str) -> np.ndarray | None:
     """The question's region cut from the stored straightened page, when there is one."""
-    if not page.image or page.sheet is None:
+    if not page.image or page.sheet is None or not page.aligned:
         return None
-    region = next((r for r in _regions(page.sheet.batch.layout) if r.get("key") == key), None)
+    region = next((r for r in question_regions(page.sheet.batch.layout) if r.get("key") == key), None)
     if region is None:
         return None
     import cv2
@@ -445,7 +460,7 @@ def _send_back(sheet: Sheet, pages: list[ScanPage], invalid: ResponseInvalid, ru
         )
         crop = crop_question(page, key)
         if crop is not None and crop.size:
-            item.crop.save(f"crop-{page.pk}-{key}.png", _png(crop), save=False)
+            item.crop.save(f"crop-{page.pk}-{key}.png", png_file(crop), save=False)
         item.save()
         if page.status == PageStatus.OK:
             ScanPage.objects.filter(pk=page.pk).update(status=PageStatus.REVIEW)
@@ -453,6 +468,8 @@ def _send_back(sheet: Sheet, pages: list[ScanPage], invalid: ResponseInvalid, ru
 
 def decide(item: ReviewItem, decision: dict, *, user) -> Response | None:
     """Record a clerk's decision on one item; the sheet may then become a response."""
+    if item.kind == ReviewKind.PAGE:
+        raise ValueError("a page to identify is decided by surveys.paper.identify")
     item.decision = decision
     item.decided_by = user
     item.decided_at = timezone.now()

@@ -37,6 +37,7 @@ from surveys.paper.models import PageStatus, ReviewItem, ReviewKind, ScanBatch, 
 from surveys.paper.scanfiles import MAX_FILE_BYTES, MAX_PAGES_PER_FILE
 from surveys.paper.scanning import accept_upload, decide
 from surveys.paper.tasks import enqueue_batch
+from surveys.views.paper_identify import review_page
 
 PAGES_PER_SCREEN = 100
 
@@ -260,6 +261,9 @@ def _next_item(item: ReviewItem, batch: ScanBatch) -> ReviewItem | None:
 @login_required
 def review_item(request: HttpRequest, pk: int) -> HttpResponse:
     item, batch = _item_for(request, pk, Action.ENTER if request.method == "POST" else Action.VIEW)
+    if item.kind == ReviewKind.PAGE:  # a page to identify before its questions can be answered
+        return review_page(request, item, batch, _next_item(item, batch) if item.decided_at is None else None,
+                           ReviewItem.objects.filter(page__batch=batch, decided_at=None).count())
     question = _question(item)
     options = answer_options([question])[question.pk] if question is not None else []
     error = ""
@@ -295,6 +299,7 @@ def review_item(request: HttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "question": question,
         "choices": choices,
+        "machine_read": bool(darkness),  # a page a clerk identified was never read by the machine
         "multiple": question is not None and question.kind == Kind.MULTIPLE,
         "remaining": remaining,
         "next_item": following,

@@ -14,7 +14,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citylab.models import Team
-from surveys.paper.models import ScanPage
+from surveys.paper.models import ReviewKind, ScanPage
 from surveys.paper.scanfiles import MAX_FILE_BYTES, MAX_PAGES_PER_FILE
 from surveys.paper.scanning import accept_upload, process_batch
 
@@ -98,7 +98,8 @@ def _page_row(source: str, page: ScanPage) -> dict:
         "page": page.page,
         "status": page.status,
         "answers": page.answers,
-        "review": [item.question_key for item in page.review_items.all()],
+        # Questions held for a clerk; a page still to identify has none of its own yet.
+        "review": [item.question_key for item in page.review_items.all() if item.kind != ReviewKind.PAGE],
         "reason": page.reason,
     }
 
