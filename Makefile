@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MO := locale/zh_Hans/LC_MESSAGES/django.mo
 
-.PHONY: run test setup install translations migrate messages demo-code clean
+.PHONY: run test setup install translations migrate messages demo-code check-prod clean
 
 run: setup
 	$(PY) manage.py seed_demo
@@ -46,6 +46,11 @@ messages: install
 # The demo planner's and admin's current sign-in code (development only).
 demo-code: install
 	$(PY) manage.py totp_code planner@lanhai.example
+
+# Check a production configuration before starting it (settings, database, migrations, cache,
+# static files, media, mail). Reads the environment, or ENV_FILE=/etc/citylab/citylab.env.
+check-prod: install translations
+	@set -a; if [ -n "$(ENV_FILE)" ]; then . "$(ENV_FILE)"; fi; set +a; $(PY) manage.py check_production
 
 clean:
 	rm -rf $(VENV) $(MO) .pytest_cache
