@@ -393,7 +393,7 @@ def build(pilot: Pilot, filters: Filters, *, districts: list[District], bands: l
     )
     dash.channel_counts = channel_counts(survey.responses, sources[cycle.pk].imported, filters)
     dash.satisfaction_counts = satisfaction_counts(survey.satisfaction, filters)
-    dash.feedback = cycle_feedback_summary(cycle)
+    dash.feedback = cycle_feedback_summary(cycle, district=filters.district, age_band=filters.age_band)
     return dash
 
 

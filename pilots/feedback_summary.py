@@ -1,5 +1,6 @@
-"""Feedback of one cycle by segment, for the pilot page: problems by severity per age band and
-per district, and how many officers managed the task, per age band.
+"""Feedback of one cycle by segment, for the pilot page and the dashboard (which may narrow it
+to the officers of one district or age band): problems by severity per age band and per
+district, and how many officers managed the task, per age band.
 
 Two GROUP BY queries (and one each for the band and district names), whatever the number of
 officers: the page shows it beside the verdict, which is counted the same way. The pilot page is
@@ -68,10 +69,17 @@ def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-def cycle_feedback_summary(cycle: Cycle) -> CycleFeedbackSummary:
+def cycle_feedback_summary(cycle: Cycle, *, district: str = "", age_band: str = "") -> CycleFeedbackSummary:
+    """The cycle's feedback; with a district or age band code, only officers of that segment
+    (the dashboard's filters)."""
     severities = [s.value for s in Severity]
+    segment = {}
+    if district:
+        segment["district__code"] = district
+    if age_band:
+        segment["age_band__code"] = age_band
     problems = (
-        Problem.objects.filter(feedback__cycle=cycle)
+        Problem.objects.filter(feedback__cycle=cycle, **{f"feedback__{k}": v for k, v in segment.items()})
         .values_list("severity", "feedback__age_band_id", "feedback__district_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -82,7 +90,7 @@ def cycle_feedback_summary(cycle: Cycle) -> CycleFeedbackSummary:
         by_band[band, severity] += n
         by_district[district, severity] += n
     managed = (
-        Feedback.objects.filter(cycle=cycle).values_list("age_band_id", "managed").annotate(n=Count("pk")).order_by()
+        Feedback.objects.filter(cycle=cycle, **segment).values_list("age_band_id", "managed").annotate(n=Count("pk")).order_by()
     )
     managed_counts: Counter[tuple[int, str]] = Counter()
     for band, how, n in managed:

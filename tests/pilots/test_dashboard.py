@@ -422,3 +422,30 @@ def test_officer_feedback_by_severity_and_segment(client, planner, viewer, pilot
     client.force_login(viewer)  # a single report in New Harbour could point at its officer
     by_district = {r[0]: r[1:] for r in table_rows(client.get(url(pilot)), "feedback-district")[1:]}
     assert by_district["New Harbour"] == ["0", "<5", "0", "<5"]
+
+
+def test_officer_feedback_follows_the_district_and_age_band_filters(client, planner, pilot, two_cycles, places):
+    from tests.pilots.feedback_factories import make_assignment, make_feedback, make_task
+    from tests.pilots.officer_factories import make_officer
+
+    first, second = two_cycles
+    old, port = places["districts"]
+    bands = {b.code: b for b in places["bands"]}
+    task = make_task(second)
+    for band, district, problems in [("70+", old, [("blocker", "字太小")]), ("70+", port, [("major", "找不到入口")]),
+                                     ("18-29", old, [("minor", "按钮太近"), ("minor", "加载慢")])]:
+        officer = make_officer(pilot.team, age_band=bands[band], district=district)
+        make_feedback(make_assignment(task, officer), problems=problems)
+    client.force_login(planner)
+
+    def tables(**query) -> tuple[dict, dict]:
+        response = client.get(url(pilot, **query))
+        return ({r[0]: r[1:] for r in table_rows(response, "feedback-band")[1:]},
+                {r[0]: r[1:] for r in table_rows(response, "feedback-district")[1:]})
+
+    assert tables() == ({"18–29": ["0", "0", "2", "2"], "70+": ["1", "1", "0", "2"]},
+                        {"Old Town": ["1", "0", "2", "3"], "New Harbour": ["0", "1", "0", "1"]})
+    assert tables(district="xingang") == ({"70+": ["0", "1", "0", "1"]}, {"New Harbour": ["0", "1", "0", "1"]})
+    assert tables(age_band="18-29") == ({"18–29": ["0", "0", "2", "2"]}, {"Old Town": ["0", "0", "2", "2"]})
+    response = client.get(url(pilot, age_band="30-44"))  # nobody of that band reported anything
+    assert "feedback-band" not in chart_ids(response) and "feedback-district" not in chart_ids(response)
