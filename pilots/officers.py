@@ -69,6 +69,17 @@ def duplicate_of(team: Team, phone: str, email: str, *, exclude: Officer | None 
     return officers.order_by("-created_at", "-pk").first()
 
 
+def lock_team_officers(team: Team) -> None:
+    """Make sign-ups and registrations of one team wait for each other until the transaction ends.
+
+    The duplicate check reads, then the new officer is written: without a lock, two posts at
+    the same moment (a double click, a resident and a clerk at once) both find no match and
+    both save. Locking the team's row serialises them on PostgreSQL, so the second one sees the
+    first; SQLite's IMMEDIATE transactions already take the database's write lock at the start.
+    """
+    list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
+
+
 @dataclass(frozen=True)
 class SignUp:
     officer: Officer
@@ -84,6 +95,7 @@ def officer_sign_up(request: HttpRequest, *, team: Team, officer: Officer) -> Si
     declined, that application is reopened with the new answers, so the planners see one
     record with its history rather than two people.
     """
+    lock_team_officers(team)
     earlier = duplicate_of(team, officer.phone, officer.email)
     if earlier is not None and earlier.status != OfficerStatus.DECLINED:
         raise DuplicateApplication
@@ -119,6 +131,7 @@ def officer_register(request: HttpRequest, *, team: Team, officer: Officer, role
     A planner's registration is an approval too (planners approve applications anyway); a
     clerk's waits for a planner, like an online application.
     """
+    lock_team_officers(team)
     if duplicate_of(team, officer.phone, officer.email) is not None:
         raise DuplicateApplication
     now = timezone.now()

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import threading
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
 from django.urls import reverse
 
-from citylab.models import AgeBand, AuditEvent, Community, District
+from citylab.models import AgeBand, AuditEvent, Community, District, Role
 from pilots.models.panels import Officer, OfficerStatus, Recruited
-from pilots.officers import CONSENT_VERSION
+from pilots.officers import CONSENT_VERSION, DuplicateApplication, officer_register, officer_sign_up
 from tests.pilots.officer_factories import make_occupations, make_officer
 
 
@@ -169,3 +172,62 @@ def test_withdrawn_officer_can_sign_up_again_as_a_new_application(client, url, t
 
 def test_signup_done_page_for_unknown_team_is_404(client, places):
     assert client.get(reverse("pilots:officer_signup_done", kwargs={"team_code": "nowhere"})).status_code == 404
+
+
+# --- Two at once ----------------------------------------------------------------------------------
+
+
+def unsaved_applicant() -> Officer:
+    return Officer(full_name="周秀英", phone="13912345678", age_band=AgeBand.objects.get(code="70+"),
+                   district=District.objects.get(code="laocheng"), occupation=make_occupations()[0],
+                   smartphone="none")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("second_by", ["sign_up", "register"])
+def test_two_at_once_with_the_same_phone_save_one_officer(rf, team, clerk, places, occupations, second_by):
+    """A sign-up still open in its transaction holds back a second one with the same phone (or a
+    clerk's registration of the same person): the second waits, then finds the first and is
+    refused. Without the lock both would find no match and both would save."""
+    saved, release = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                request = rf.post("/")
+                request.user = AnonymousUser()
+                officer_sign_up(request, team=team, officer=unsaved_applicant())
+                saved.set()
+                release.wait(10)  # the first sign-up has checked and written, and not yet committed
+            outcome["first"] = "saved"
+        finally:
+            connection.close()
+
+    def second() -> None:
+        request = rf.post("/")
+        request.user = clerk
+        try:
+            if second_by == "sign_up":
+                request.user = AnonymousUser()
+                officer_sign_up(request, team=team, officer=unsaved_applicant())
+            else:
+                officer_register(request, team=team, officer=unsaved_applicant(), role=Role.CLERK)
+            outcome["second"] = "saved"
+        except DuplicateApplication:
+            outcome["second"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert saved.wait(10)
+    threads[1].start()
+    threads[1].join(0.5)
+    waited = threads[1].is_alive()  # still waiting for the first transaction, not deciding without it
+    release.set()
+    for thread in threads:
+        thread.join(15)
+    assert waited
+    assert outcome == {"first": "saved", "second": "refused"}
+    assert Officer.objects.filter(team=team).count() == 1
