@@ -49,7 +49,9 @@ class AnswerError:
 
 
 def _clean_text(raw: object) -> str:
-    return raw.strip() if isinstance(raw, str) else ""
+    # NUL cannot be typed, means nothing, and PostgreSQL refuses it in text and jsonb (the
+    # save would fail): dropped here, for every channel, rather than refused with a message.
+    return raw.replace("\x00", "").strip() if isinstance(raw, str) else ""
 
 
 def _as_list(raw: object) -> list[str]:

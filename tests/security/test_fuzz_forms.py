@@ -1,0 +1,106 @@
+"""Every form a person can post, fuzzed (#8): whatever is sent, the server answers without an
+error, and a refused post changes nothing. The rules and the generators are in fuzzing.py;
+each test here sets up the data a group of forms needs and names the forms to fuzz.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import quote
+
+import pytest
+from hypothesis import strategies as st
+
+from surveys.models import Progress, Status, Survey
+from tests.security.fuzzing import NASTY_TEXT, Form, Target, any_text, choose, form_for, fuzz, nasty_value
+from tests.surveys.conftest import full_answers, occupations, survey  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def _language(client) -> None:
+    client.cookies["django_language"] = "en"
+
+
+# --- Residents ----------------------------------------------------------------------------------
+
+
+def _visit(survey: Survey, answers: dict) -> Progress:
+    return Progress.objects.create(survey=survey, token=secrets.token_urlsafe(24), answers=answers,
+                                   seen=[q.key for q in survey.questions.all()])
+
+
+def _survey_state(survey: Survey):
+    """Draws what the survey is now: open, closed, a draft again, or not open yet."""
+
+    def prepare(data: st.DataObject | None) -> None:
+        state = choose(data, ["open", "open", "open", "closed", "draft", "later"], "survey state")
+        if state != "open":
+            from django.utils import timezone
+
+            fields = {"closed": {"status": Status.CLOSED}, "draft": {"status": Status.DRAFT},
+                      "later": {"opens_at": timezone.now() + timezone.timedelta(days=3)}}[state]
+            Survey.objects.filter(pk=survey.pk).update(**fields)
+
+    return prepare
+
+
+def test_resident_question_pages_and_check(client, survey, full_answers):
+    """Every question kind's answer page, and check-your-answers, for a resident who has
+    answered everything, one who has not started, and one whose stored answers are garbage
+    (as if the survey had changed under them)."""
+    _language(client)
+    progress = _visit(survey, {key: value for key, value in full_answers.items()})
+    cookie = f"citylab_survey_{survey.pk}"
+    client.cookies[cookie] = progress.token
+    state = _survey_state(survey)
+
+    def visitor(data: st.DataObject | None) -> None:
+        who = choose(data, ["returning", "returning", "new", "garbage", "tampered cookie"], "visitor")
+        if who == "new":
+            del client.cookies[cookie]
+        elif who == "garbage":
+            # What a database could hold: no NUL, which PostgreSQL would never have stored.
+            text = nasty_value.map(lambda v: v.replace("\x00", ""))
+            keys = st.one_of(st.sampled_from(list(full_answers)), text)
+            answers = data.draw(st.dictionaries(keys, st.one_of(text, st.lists(text, max_size=3), st.integers(),
+                                                               st.none()), max_size=6), label="stored answers")
+            Progress.objects.filter(pk=progress.pk).update(answers={**full_answers, **answers})
+        elif who == "tampered cookie":
+            client.cookies[cookie] = data.draw(st.text("abc-_%;=\" ,", max_size=60))
+        state(data)
+
+    targets = []
+    for question in survey.questions.all():
+        page = f"/s/{survey.slug}/q/{question.key}/"
+        targets.append(Target(page, form_for(client, page), prepare=visitor))
+    check = f"/s/{survey.slug}/check/"
+    targets.append(Target(check, form_for(client, check), prepare=visitor))
+    elsewhere = [  # the same forms posted where they do not belong: after a change, to no question
+        Target(target.url + "?change=1", target.form, prepare=visitor) for target in targets
+    ] + [Target(f"/s/{survey.slug}/q/none/", targets[0].form, prepare=visitor)]
+    fuzz(client, targets, examples=80)
+    fuzz(client, elsewhere, examples=20, sweep_first=False)
+
+
+def test_invitation_links(client, survey, clerk):
+    """An invitation link is a GET that starts an answer sheet: any token, used or not, any
+    survey state, answers a page and writes nothing unless it starts one."""
+    from surveys.invitations import create_batch
+
+    _language(client)
+    batch = create_batch(survey=survey, created_by=clerk, label="Notice boards", audience="mailing", size=3)
+    tokens = list(batch.invitations.values_list("token", flat=True))
+    batch.invitations.filter(token=tokens[0]).update(used_at=batch.created_at)
+    state = _survey_state(survey)
+
+    def link(data: st.DataObject | None) -> str:
+        state(data)
+        if data is None:
+            token, slug = tokens[1], survey.slug
+        else:
+            token = data.draw(st.one_of(st.sampled_from(tokens), st.sampled_from(NASTY_TEXT[:25]), any_text), label="token")
+            slug = data.draw(st.sampled_from([survey.slug, "no-such-survey"]), label="slug")
+        return f"/s/{slug}/i/{quote(token.encode('utf-8', 'surrogatepass'), safe='')}/"
+
+    fuzz(client, [Target("", Form(action="", enctype=""), prepare=link, method="GET")], examples=40)
