@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from pilots import stats
 from pilots.evaluation import evaluate_cycle
+from pilots.verdict import percent
+from pilots.views.display import p_value, points
 from tests.pilots.dashboard_factories import (  # noqa: F401 - fixtures
     add_responses,
     evaluation_survey,
@@ -143,9 +145,15 @@ def test_heatmap_blanks_and_labels_cells_under_five(client, planner, pilot, two_
     column = heat["x"].index("New Harbour")
     assert heat["z"][row][column] is None
     assert heat["text"][row][column] == "suppressed"
+    # Shown cells: cycle 2's adopters / eligible of each segment with 5 respondents or more.
+    assert heat["y"] == ["18–29", "60–69", "70+"] and heat["x"] == ["Old Town", "New Harbour"]
+    assert heat["z"] == [[pytest.approx(100 / 120), pytest.approx(62 / 80)], [pytest.approx(112 / 150), None],
+                         [None, None]]
+    assert heat["text"][0] == ["83.3%<br>n=120", "77.5%<br>n=80"]
+    assert heat["text"][1] == ["74.7%<br>n=150", "–"]
     rows = table_rows(response, "heatmap")
-    assert rows[0] == ["Age band", "Old Town", "New Harbour"]
-    assert rows[-1] == ["70+", "–", "suppressed"]
+    assert rows == [["Age band", "Old Town", "New Harbour"], ["18–29", "83.3% of 120", "77.5% of 80"],
+                    ["60–69", "74.7% of 150", "–"], ["70+", "–", "suppressed"]]
 
 
 def test_viewers_see_small_segments_suppressed(client, viewer, pilot, two_cycles):
@@ -178,8 +186,29 @@ def test_changes_are_marked_significant_after_holm(client, planner, pilot, two_c
     stars = next(t for t in fig["data"] if t.get("name") == "Significant change")
     flagged = [y for y, x in zip(stars["y"], stars["x"]) if x is not None]
     assert flagged == ["60–69 in Old Town"]
-    rows = table_rows(response, "change")
-    assert next(r for r in rows if r[0] == "60–69 in Old Town")[-1] == "Yes"
+    rows = {r[0]: r[1:] for r in table_rows(response, "change")[1:]}
+    names = {"18-29laocheng": "18–29 in Old Town", "18-29xingang": "18–29 in New Harbour",
+             "60-69laocheng": "60–69 in Old Town", "70+xingang": "70+ in New Harbour"}
+    markers = {t["name"]: dict(zip(t["y"], t["x"])) for t in fig["data"] if t.get("name", "").startswith("Cycle")}
+    for c in evaluation.changes:
+        name = names[c.age_band + c.district]
+        assert (markers["Cycle 1"][name], markers["Cycle 2"][name]) == (pytest.approx(c.previous),
+                                                                         pytest.approx(c.current))
+        assert rows[name] == [percent(c.previous), percent(c.current), points(c.difference),
+                              f"{points(c.low)} to {points(c.high)}", p_value(c.p_value), p_value(c.p_adjusted),
+                              "Yes" if c.significant else "No"]
+    assert rows["60–69 in Old Town"][:4] == ["20%", "74.7%", "+54.7", "+44.3 to +63.1"]
+    assert markers["Cycle 1"]["18–29 in Old Town"] == pytest.approx(90 / 120)
+
+
+def test_viewers_see_small_segments_left_out_of_the_change_chart(client, viewer, pilot, two_cycles):
+    client.force_login(viewer)
+    response = client.get(url(pilot))
+    shown = {y for t in figure(response, "change")["data"] for y in t["y"] if y}
+    assert shown == {"18–29 in Old Town", "18–29 in New Harbour", "60–69 in Old Town"}
+    rows = {r[0]: r[1:] for r in table_rows(response, "change")[1:]}
+    assert rows["70+ in New Harbour"] == ["suppressed"] * 7
+    assert rows["60–69 in Old Town"][-1] == "Yes"
 
 
 def test_satisfaction_from_imported_counts_is_satisfied_against_not(client, planner, pilot, two_cycles):
@@ -242,10 +271,32 @@ def test_channel_filter_counts_that_channel_only(client, planner, pilot, survey_
     assert sum(int(r[1]) for r in rows[1:-1]) == 12
 
 
-def test_unweighted_filter_shows_the_pooled_overall(client, planner, pilot, two_cycles):
+def _overall(response) -> tuple[str, float]:
+    """The adoption chart's last category (the overall estimate) and its value."""
+    fig = figure(response, "adoption")
+    name = fig["layout"]["yaxis"]["categoryarray"][-1]
+    trace = next(t for t in fig["data"] if t.get("name") == name)
+    return name, trace["x"][-1]
+
+
+def test_weighted_and_unweighted_filter_show_the_evaluations_estimates(client, planner, pilot, two_cycles, places):
+    from citylab.models import PopulationFigure
+
+    old, port = places["districts"]
+    bands = {b.code: b for b in places["bands"]}
+    for district, band, people in [(old, "18-29", 2000), (old, "60-69", 8000), (port, "18-29", 3000),
+                                   (port, "70+", 1000)]:
+        PopulationFigure.objects.create(district=district, age_band=bands[band], population=people)
+    first, second = two_cycles
+    evaluation = evaluate_cycle(second, first).evaluation
+    weighted, pooled = evaluation.adoption_weighted.estimate, evaluation.adoption_pooled.estimate
+    assert weighted == pytest.approx((2000 * 100 / 120 + 8000 * 112 / 150 + 3000 * 62 / 80 + 1000 * 2 / 4) / 14000)
+    assert pooled == pytest.approx(276 / 354)
     client.force_login(planner)
-    fig = figure(client.get(url(pilot, weighting="unweighted")), "adoption")
-    assert fig["layout"]["yaxis"]["categoryarray"][-1] == "Overall, unweighted"
+    assert _overall(client.get(url(pilot))) == ("Overall, weighted", pytest.approx(weighted))
+    assert _overall(client.get(url(pilot, weighting="unweighted"))) == ("Overall, unweighted", pytest.approx(pooled))
+    both = figure(client.get(url(pilot)), "weighting")["data"][0]
+    assert both["x"] == [pytest.approx(weighted), pytest.approx(pooled)]
 
 
 def test_unknown_filter_values_fall_back_to_everything(client, planner, pilot, two_cycles):
