@@ -7,6 +7,7 @@ Only Django's exception type is imported: settings.py uses these before Django i
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -65,6 +66,19 @@ class Env:
         if any(not item for item in items):
             raise EnvError(f"{name}: expected a comma-separated list with no empty items, got {value!r}")
         return items
+
+    def networks(self, name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """Comma-separated IP addresses or networks (10.0.0.0/8, 2001:db8::/32); one address is a
+        network of one."""
+        networks = []
+        for item in self.list(name, default):
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise EnvError(
+                    f"{name}: expected IP addresses or networks such as 10.0.0.5 or 10.0.0.0/8, got {item!r}"
+                ) from None
+        return networks
 
     def choice(self, name: str, default: str, choices: Mapping[str, object]) -> object:
         value = self._raw(name)
