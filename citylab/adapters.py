@@ -6,6 +6,7 @@ from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 
 from citylab.accounts import mfa_required
+from citylab.ratelimit import client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -13,6 +14,12 @@ class AccountAdapter(DefaultAccountAdapter):
         # Staff accounts are made by an administrator, who also gives the role; residents
         # never need one. An open sign-up would only create accounts that can see nothing.
         return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's limits per address must see the person behind nginx, as ours do: with
+        # REMOTE_ADDR alone, everyone would share nginx's address and one flood of wrong
+        # passwords would lock every sign-in.
+        return client_address(request)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "citylab.middleware.RequireMFAMiddleware",
+    "citylab.ratelimit.RateLimitMiddleware",
 ]
 
 if not DEBUG:
@@ -138,8 +139,12 @@ if _redis_url:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's, with an atomic incr for rate-limit counts (citylab/cache.py).
+            "BACKEND": "citylab.cache.DatabaseCache",
             "LOCATION": "citylab_cache",
+            # Past MAX_ENTRIES the table drops a third of its rows, live counts included:
+            # room for a count per address of a busy day, dashboards' figures and allauth's.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 
@@ -168,6 +173,16 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CityLab] "
+# allauth's limits, spelled out (and merged over its defaults). Per address ("ip", which the
+# adapter takes from citylab.ratelimit.client_address) they are loose, since a city office or
+# community centre shares one; per account ("key", the email) they are tight, since guessing
+# one person's password is the attack: 5 failures in 5 minutes, then wait.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
 MFA_ADAPTER = "citylab.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CityLab"
@@ -230,6 +245,11 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Security -------------------------------------------------------------------------------
+# In production nginx stands in front (deploy/nginx.conf) and tells the scheme and the
+# client's address in its headers; runserver or a bare gunicorn must not believe them.
+CITYLAB_BEHIND_PROXY = env.bool("CITYLAB_BEHIND_PROXY", default=not DEBUG)
+# Proxies in front of nginx (a load balancer): their entries in X-Forwarded-For are skipped.
+CITYLAB_TRUSTED_PROXIES = env.networks("CITYLAB_TRUSTED_PROXIES", default=[])
 # No inline script or style anywhere: everything comes from our own static files.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -259,7 +279,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("CITYLAB_HSTS_SECONDS", default=31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("CITYLAB_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("CITYLAB_HSTS_PRELOAD", default=True)
-    if env.bool("CITYLAB_BEHIND_PROXY", default=True):
+    if CITYLAB_BEHIND_PROXY:
         # nginx terminates TLS and says so in this header (see deploy/nginx.conf).
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -274,6 +294,32 @@ LOGGING = {
             "CITYLAB_LOG_LEVEL", default="info",
             choices={name.lower(): name for name in ["DEBUG", "INFO", "WARNING", "ERROR"]},
         ),
+    },
+}
+
+# --- Rate limits on public pages that write (citylab/ratelimit.py) --------------------------
+# Counted per client address and fixed window. A resident answers one question every few
+# seconds: the 15 questions of a long survey and its submission are about 16 POSTs over one to
+# three minutes, 30 a minute at the very fastest. One address may be a whole community centre,
+# a school or a mobile carrier's NAT with ten or more residents answering at once, so the
+# survey limit is 300 a minute (ten fast residents, or twenty at a normal pace); a script
+# posting as fast as it can is held to that, five a second, and the rest of the minute is 429.
+# An officer sign-up is one POST per person (two or three if the form comes back with an
+# error); a volunteer helps one person every few minutes: 60 per ten minutes leaves room for
+# a busy sign-up table and stops a script from filling the panel's queue with fakes.
+# 0 switches a limit off (e.g. for a load test whose clients all come from one address).
+CITYLAB_RATE_LIMITS = {
+    "survey": {
+        "limit": env.int("CITYLAB_RATE_LIMIT_SURVEY", default=300, minimum=0),
+        "window": env.int("CITYLAB_RATE_LIMIT_SURVEY_WINDOW", default=60, minimum=1),
+        # URL name: methods counted. Reading a page (GET) never is, except the invitation
+        # link, which writes a new answer sheet on every visit without a cookie.
+        "views": {"surveys:question": ["POST"], "surveys:check": ["POST"], "surveys:invitation": ["GET"]},
+    },
+    "signup": {
+        "limit": env.int("CITYLAB_RATE_LIMIT_SIGNUP", default=60, minimum=0),
+        "window": env.int("CITYLAB_RATE_LIMIT_SIGNUP_WINDOW", default=600, minimum=1),
+        "views": {"pilots:officer_signup": ["POST"]},
     },
 }
 

@@ -19,3 +19,6 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("pilots.urls")),
 ]
+
+# allauth answers its own rate limits (sign-in, password reset) with this handler too.
+handler429 = "citylab.ratelimit.too_many_requests"
