@@ -180,10 +180,11 @@ DISTRICTS: tuple[DistrictSpec, ...] = (
 TEAM = Place("digital", "澜海市数字城市办公室", "Lanhai Digital City Office")
 
 # Development only: published so anyone running the demo can sign in.
-DEMO_PASSWORD = "lanhai-demo-2026"
+# Public demo credentials (README): seed_demo and totp_code refuse to run without debug.
+DEMO_PASSWORD = "lanhai-demo-2026"  # nosec B105
 # Development only: the authenticator secret of every demo user who must use two-factor sign-in
 # (planner, admin). Add it to an authenticator app, or run `manage.py totp_code EMAIL`.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # nosec B105
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("planner@lanhai.example", "王芳", "Wang Fang", "planner"),

@@ -144,7 +144,7 @@ def cached_for_survey(survey_id: int, computes: Mapping[str, Callable[[], object
     answer, and one write of those that had to be computed. A name says what is computed and
     from which settings (question ids, values that count)."""
     version = answers_version(survey_id)
-    keys = {name: f"survey-aggregate:{survey_id}:{version}:{hashlib.sha1(name.encode()).hexdigest()}"
+    keys = {name: f"survey-aggregate:{survey_id}:{version}:{hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()}"
             for name in computes}
     found = cache.get_many(list(keys.values()))
     missing = {keys[name]: compute() for name, compute in computes.items() if keys[name] not in found}

@@ -60,8 +60,9 @@ def _query(alias: str, token_count: int) -> tuple[str, _Columns, _Columns]:
     matches = f"{p}.{quote('token')} IN ({', '.join(['%s'] * token_count)})" if token_count else "1 = 0"
     # A LEFT JOIN gives either this browser's progress rows or one row of NULLs, never both, so
     # the ORDER BY picks the oldest progress (as `.first()` did) on every database.
+    # Only quoted names from the models go into the text; every value is a %s parameter.
     sql = (
-        f"SELECT {', '.join(survey.sql + progress.sql)} FROM {s} "
+        f"SELECT {', '.join(survey.sql + progress.sql)} FROM {s} "  # nosec B608
         f"LEFT OUTER JOIN {p} ON ({p}.{quote('survey_id')} = {s}.{quote('id')} AND {matches}) "
         f"WHERE {s}.{quote('slug')} = %s ORDER BY {p}.{quote('id')} LIMIT 1"
     )
@@ -97,7 +98,9 @@ def _update(alias: str) -> tuple[str, list[Field]]:
     quote = connections[alias].ops.quote_name
     fields = [Progress._meta.get_field(name) for name in ANSWER_FIELDS]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    return f"UPDATE {quote(Progress._meta.db_table)} SET {assignments} WHERE {quote(Progress._meta.pk.column)} = %s", fields
+    # As above: quoted column names from the model, values as parameters.
+    sql = f"UPDATE {quote(Progress._meta.db_table)} SET {assignments} WHERE {quote(Progress._meta.pk.column)} = %s"  # nosec B608
+    return sql, fields
 
 
 def save_answers(progress: Progress) -> None:

@@ -303,7 +303,8 @@ def degrade(img: np.ndarray, rng: np.random.Generator, profile: Profile = SCAN, 
     out = np.clip(out, 0, 255).astype(np.uint8)
     quality = int(rng.integers(profile.jpeg[0], profile.jpeg[1] + 1))
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
+    if not ok:
+        raise RuntimeError(f"OpenCV could not encode a {out.shape} page as JPEG at quality {quality}")
     return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
 
 
