@@ -299,6 +299,14 @@ def test_weighted_and_unweighted_filter_show_the_evaluations_estimates(client, p
     assert both["x"] == [pytest.approx(weighted), pytest.approx(pooled)]
 
 
+def test_the_scope_line_names_the_filters_by_their_labels(client, planner, pilot, two_cycles):
+    client.force_login(planner)
+    html = client.get(url(pilot, district="xingang", age_band="60-69", channel="paper")).content.decode()
+    scope = re.sub(r"\s+", " ", re.search(r'<p class="dashboard-scope"[^>]*>(.*?)</p>', html, re.S).group(1))
+    assert scope == ("Showing cycle 2, compared with cycle 1 · District: New Harbour · Age band: 60–69 · "
+                     "Channel: Paper · weighted overall adoption.")
+
+
 def test_unknown_filter_values_fall_back_to_everything(client, planner, pilot, two_cycles):
     client.force_login(planner)
     response = client.get(url(pilot, district="atlantis", cycle="x"))
