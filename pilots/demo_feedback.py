@@ -16,11 +16,12 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 
 from citylab.models import Role, Team
 from pilots.demo import APP, _demo_person
+from pilots.demo_panels import MONTHLY_LIMIT
 from pilots.feedback import status_sentence
 from pilots.models import (
     Assignment,
@@ -36,7 +37,9 @@ from pilots.models import (
     Pilot,
     Problem,
     Severity,
+    Task,
 )
+from pilots.panels import month_start
 
 OLDER_TRYING = 24
 LARGE_FONT = "推出大字版（长辈版）"  # the start of cycle 2's change, as pilots.demo writes it
@@ -91,17 +94,32 @@ def seed_feedback(*, team: Team) -> str:
     return f"feedback on cycle 1 of {pilot.name!r}: {sum(counts.values())} reports ({summary})"
 
 
+def _asked_in_month(when: datetime.datetime) -> Q:
+    """Assignments made in the calendar month of `when`, which is what the monthly limit counts."""
+    start = month_start(when)
+    following = (start + datetime.timedelta(days=32)).replace(day=1)
+    return Q(assignments__assigned_at__gte=start, assignments__assigned_at__lt=following)
+
+
+def _limit(task: Task) -> int:
+    return task.panel.monthly_limit if task.panel else MONTHLY_LIMIT
+
+
 def _older_officers_try_it(cycle, planner) -> None:
     """The story needs officers over 60 in cycle 1: when the panel's tasks chose none, the
-    first task is given to the team's approved officers over 45 (at most OLDER_TRYING)."""
+    first task is given to the team's approved officers over 45 (at most OLDER_TRYING) who are
+    still under the panel's monthly limit, as the assignment page would allow."""
     if Assignment.objects.filter(task__cycle=cycle, officer__age_band__min_age__gte=60).exists():
         return
-    task = cycle.tasks.order_by("pk").first()
+    task = cycle.tasks.select_related("panel").order_by("pk").first()
+    when = timezone.make_aware(datetime.datetime.combine(cycle.starts_on or datetime.date.today(), datetime.time(9)))
     older = (
         Officer.objects.filter(team=cycle.pilot.team, status=OfficerStatus.APPROVED, age_band__min_age__gte=45)
-        .exclude(assignments__task__cycle=cycle).order_by("-age_band__min_age", "pk")[:OLDER_TRYING]
+        .exclude(assignments__task__cycle=cycle)
+        .annotate(asked=Count("assignments", filter=_asked_in_month(when), distinct=True))
+        .filter(asked__lt=_limit(task))
+        .order_by("-age_band__min_age", "pk")[:OLDER_TRYING]
     )
-    when = timezone.make_aware(datetime.datetime.combine(cycle.starts_on or datetime.date.today(), datetime.time(9)))
     Assignment.objects.bulk_create(
         Assignment(task=task, officer=officer, assigned_at=when, assigned_by=planner) for officer in older
     )
@@ -164,7 +182,6 @@ def seed_officer_login(*, team: Team) -> str:
 
     from citylab.demo import DEMO_PASSWORD
     from citylab.models import User
-    from pilots.models import Officer, Task
 
     officer = Officer.objects.filter(team=team, user__email=DEMO_OFFICER_EMAIL).first()
     if officer is None:
@@ -185,9 +202,13 @@ def seed_officer_login(*, team: Team) -> str:
         if officer.user_id != user.pk or officer.email != DEMO_OFFICER_EMAIL:
             officer.user, officer.email = user, DEMO_OFFICER_EMAIL
             officer.save(update_fields=["user", "email"])
-        task = Task.objects.filter(cycle__pilot__team=team, cycle__pilot__name=APP.name, cycle__number=2).order_by(
-            "due_on", "pk").first()
-        if task is not None:
-            Assignment.objects.get_or_create(task=task, officer=officer,
-                                             defaults={"assigned_at": timezone.now()})
+        tasks = Task.objects.filter(cycle__pilot__team=team, cycle__pilot__name=APP.name, cycle__number=2)
+        has_one = officer.assignments.filter(task__in=tasks, status=AssignmentStatus.ASSIGNED).exists()
+        task = tasks.select_related("panel").exclude(assignments__officer=officer).order_by("due_on", "pk").first()
+        now = timezone.now()
+        if not has_one and task is not None:
+            # Asked today, like any assignment: only while they are under the panel's monthly limit.
+            asked = Officer.objects.filter(pk=officer.pk).aggregate(n=Count("assignments", filter=_asked_in_month(now)))
+            if asked["n"] < _limit(task):
+                Assignment.objects.create(task=task, officer=officer, assigned_at=now)
     return f"officer login {DEMO_OFFICER_EMAIL} for {officer.full_name}"

@@ -5,8 +5,9 @@ phone numbers 170-xxxx-xxxx, a prefix kept for virtual operators and never diall
 the city's age bands, districts and occupations. The quotas are derived from the population
 figures and then adjusted the way a planner would (no retired officers under 45, no students
 over 45), and the panel deliberately falls short where recruiting is hardest: officers over 70
-who did manual work or fished, and 60–69 manual workers. A few pending applications would fill
-some of those gaps. Two tasks per pilot cycle, each with a balanced set of officers.
+who did manual work (one of the three wanted) or fished, and 60–69 manual workers. A few pending
+applications would fill some of those gaps. Two tasks per pilot cycle, each with a balanced set
+of officers.
 
 Running it again changes nothing, and puts back demo values someone edited.
 """
@@ -47,6 +48,9 @@ MONTHLY_LIMIT = 2
 
 # Cells (age band, occupation) with fewer members than their quota, and by how much.
 SHORT: dict[tuple[str, str], int] = {("70+", "manual"): 2, ("70+", "fishing-farming"): 1, ("60-69", "manual"): 1}
+# Members the hardest cells do get, short of their quota all the same: a few 70+ manual workers,
+# recruited in person, rather than none at all.
+FEW: dict[tuple[str, str], int] = {("70+", "manual"): 1}
 # Cells with more members than their quota (the easy ones to recruit), so the panel still has ~60.
 EXTRA: dict[tuple[str, str], int] = {("30-44", "office"): 2, ("18-29", "student"): 1, ("45-59", "services"): 1}
 # Quota cells a planner sets to 0 after deriving: evenly split occupations do not fit every age.
@@ -89,7 +93,8 @@ def _plan(bands: list[AgeBand], occupations: list[Occupation]) -> tuple[dict, li
             key = (band.code, occupation.code)
             target = 0 if key in IMPLAUSIBLE else derived[(band.pk, occupation.pk, None)]
             if key in SHORT:
-                target = max(target, SHORT[key])  # the hard cells always have a quota to miss
+                # The hard cells always have a quota to miss, above the few members they have.
+                target = max(target, SHORT[key] + FEW.get(key, 0))
             targets[(band.pk, occupation.pk, None)] = target
             members += [(band, occupation)] * max(target - SHORT.get(key, 0) + EXTRA.get(key, 0), 0)
     return targets, members
