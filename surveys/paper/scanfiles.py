@@ -151,42 +151,48 @@ def iter_pages(scan_file: ScanFile, skip: set[int] = frozenset()) -> Iterator[tu
     not stop the others. Pages in `skip` (already stored) are not decoded at all.
     """
     with scan_file.upload.open("rb") as source:
-        kind = sniff(source.read(8))
-        source.seek(0)
-        if kind == PDF:
-            # PDFium keeps every page's image data until the document closes, so a long file is
-            # reopened every few pages; pages are decoded as the reader does (a scanned page's
-            # JPEG directly, several times faster than drawing it).
-            counted = _pdf_document(source)
-            total = len(counted)
-            counted.close()
-            for start in range(1, total + 1, marks.PDF_REOPEN_EVERY):
-                source.seek(0)
-                document = _pdf_document(source)
-                try:
-                    for index in range(start, min(start + marks.PDF_REOPEN_EVERY, total + 1)):
-                        if index in skip:
-                            continue
-                        try:
-                            yield index, _render_pdf_page(document[index - 1])
-                        except Exception as error:  # a damaged page: report it for this page only
-                            yield index, error
-                finally:
-                    document.close()
-            return
-        image = _open_image(source)
-        for index in range(1, getattr(image, "n_frames", 1) + 1):
-            if index in skip:
-                continue
+        yield from iter_source_pages(source, skip)
+
+
+def iter_source_pages(source: BinaryIO, skip: set[int] = frozenset()) -> Iterator[tuple[int, np.ndarray | Exception]]:
+    """The same for an open file that passed `check_file` (not stored yet: the scan command
+    looks at a file's first pages to know which team it is for)."""
+    kind = sniff(source.read(8))
+    source.seek(0)
+    if kind == PDF:
+        # PDFium keeps every page's image data until the document closes, so a long file is
+        # reopened every few pages; pages are decoded as the reader does (a scanned page's
+        # JPEG directly, several times faster than drawing it).
+        counted = _pdf_document(source)
+        total = len(counted)
+        counted.close()
+        for start in range(1, total + 1, marks.PDF_REOPEN_EVERY):
+            source.seek(0)
+            document = _pdf_document(source)
             try:
-                image.seek(index - 1)
-                _check_pixels(*image.size)
-                width, height = image.size
-                if image.format == "JPEG" and max(width, height) > JPEG_SIDE:
-                    image.draft("L", (width * JPEG_SIDE // max(width, height), height * JPEG_SIDE // max(width, height)))
-                yield index, np.asarray(image.convert("L"))
-            except Exception as error:  # a truncated frame: report it for this page only
-                yield index, error
+                for index in range(start, min(start + marks.PDF_REOPEN_EVERY, total + 1)):
+                    if index in skip:
+                        continue
+                    try:
+                        yield index, _render_pdf_page(document[index - 1])
+                    except Exception as error:  # a damaged page: report it for this page only
+                        yield index, error
+            finally:
+                document.close()
+        return
+    image = _open_image(source)
+    for index in range(1, getattr(image, "n_frames", 1) + 1):
+        if index in skip:
+            continue
+        try:
+            image.seek(index - 1)
+            _check_pixels(*image.size)
+            width, height = image.size
+            if image.format == "JPEG" and max(width, height) > JPEG_SIDE:
+                image.draft("L", (width * JPEG_SIDE // max(width, height), height * JPEG_SIDE // max(width, height)))
+            yield index, np.asarray(image.convert("L"))
+        except Exception as error:  # a truncated frame: report it for this page only
+            yield index, error
 
 
 def _render_pdf_page(page) -> np.ndarray:

@@ -106,19 +106,23 @@ class SheetLookup:
     """`layout_for` for read_page: the layout a page was printed with, or None with the reason.
 
     One per batch run (not module state): it caches the sheets and print batches it has seen.
+    With a team, pages of other teams' surveys are refused; with None (the scan command, which
+    stores each page with the team of its survey) any team's survey is looked up, and `team_id`
+    says whose it was.
     """
 
-    def __init__(self, team: Team) -> None:
+    def __init__(self, team: Team | None) -> None:
         self.team = team
         self.site = site_code()
         self.problem = ""
         self.sheet: Sheet | None = None
+        self.team_id: int | None = None
         self._sheets: dict[int, Sheet | None] = {}
 
     def forget(self) -> None:
         """Before each page: the reader does not call the lookup when it fails early (too few
-        markers), and that page must not inherit the previous page's sheet or problem."""
-        self.problem, self.sheet = "", None
+        markers), and that page must not inherit the previous page's sheet, team or problem."""
+        self.problem, self.sheet, self.team_id = "", None, None
 
     def __call__(self, payload) -> dict | None:
         self.forget()
@@ -131,9 +135,10 @@ class SheetLookup:
                 "survey": payload.survey
             }
             return None
-        if survey.team_id != self.team.pk:
+        if self.team is not None and survey.team_id != self.team.pk:
             self.problem = _("This form belongs to another team's survey. Upload it under that team.")
             return None
+        self.team_id = survey.team_id
         if not PrintBatch.objects.filter(survey_id=payload.survey, survey_version=payload.version).exists():
             self.problem = _("Survey version %(version)s is unknown: no forms of that version were printed.") % {
                 "version": payload.version
@@ -190,18 +195,23 @@ def default_reader() -> Reader:
     return read_page
 
 
+# Where a page is stored, given the file it came from and the team of its survey (None when
+# unknown): the file itself, or its twin in that team's batch (surveys.paper.routing).
+Route = Callable[[ScanFile, int | None], ScanFile]
+
+
 def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *, read: Reader,
-               lookup: SheetLookup, user=None) -> PageOutcome | None:
+               lookup: SheetLookup, user=None, route: Route | None = None) -> PageOutcome | None:
     """Read one page and store what it says. None when the page was stored before (a resumed task)."""
-    batch = scan_file.batch
-    page = ScanPage(batch=batch, file=scan_file, index=index)
+    page = ScanPage(index=index)
     holds = []
     identify: dict | None = None  # what the machine saw of a page a clerk must identify
+    keep: np.ndarray | None = None  # the picture kept of a page that was not read cleanly
+    lookup.forget()
     if isinstance(gray, Exception):
         page.status = PageStatus.UNREADABLE
         page.reason = str(gray) if isinstance(gray, FileRefused) else _("The page could not be decoded from the file.")
     else:
-        lookup.forget()
         result = read(gray, lookup)
         payload = getattr(result, "payload", None)
         if payload is not None and lookup.sheet is None and lookup.problem:
@@ -228,7 +238,12 @@ def store_page(scan_file: ScanFile, index: int, gray: np.ndarray | Exception, *,
             # its questions are cut from it as from any other page.
             page.aligned = image is not None and (page.sheet is not None or payload is None)
             keep = image if page.aligned else _scaled(gray)
-            page.image.save(f"page-{scan_file.pk}-{index}.png", png_file(keep), save=False)
+    if route is not None:
+        scan_file = route(scan_file, lookup.team_id)
+    batch = scan_file.batch
+    page.batch, page.file = batch, scan_file
+    if keep is not None:
+        page.image.save(f"page-{scan_file.pk}-{index}.png", png_file(keep), save=False)
     if page.sheet is not None:
         earlier = ScanPage.objects.filter(sheet=page.sheet, page=page.page).exclude(status=PageStatus.DUPLICATE).first()
         if earlier is not None:
@@ -291,11 +306,15 @@ class BatchOutcome:
 
 
 def process_batch(batch: ScanBatch, *, read: Reader | None = None, user=None,
-                  on_page: Callable[[PageOutcome], None] | None = None) -> BatchOutcome:
-    """Read every page of the batch not read yet. Safe to run again after a crash."""
+                  on_page: Callable[[PageOutcome], None] | None = None, route: Route | None = None) -> BatchOutcome:
+    """Read every page of the batch not read yet. Safe to run again after a crash.
+
+    With `route`, each page is stored with the team of its survey (see surveys.paper.routing),
+    whatever the batch's team; the router then sets every batch's counts when all are read.
+    """
     read = read or default_reader()
     user = user or batch.uploaded_by
-    lookup = SheetLookup(batch.team)
+    lookup = SheetLookup(None if route is not None else batch.team)
     outcome = BatchOutcome()
     ScanBatch.objects.filter(pk=batch.pk).update(status=ScanStatus.RUNNING)
     try:
@@ -305,7 +324,7 @@ def process_batch(batch: ScanBatch, *, read: Reader | None = None, user=None,
                 continue
             try:
                 for index, gray in iter_pages(scan_file, skip=stored):
-                    page = store_page(scan_file, index, gray, read=read, lookup=lookup, user=user)
+                    page = store_page(scan_file, index, gray, read=read, lookup=lookup, user=user, route=route)
                     del gray  # one page in memory at a time
                     if page is None:
                         continue
@@ -319,7 +338,8 @@ def process_batch(batch: ScanBatch, *, read: Reader | None = None, user=None,
         # Done: the counter says so even when a file had fewer pages than first counted.
         done = batch.pages.count()
         ScanBatch.objects.filter(pk=batch.pk).update(
-            status=ScanStatus.DONE, pages_done=done, pages_total=max(done, _pages_total_now(batch)),
+            status=ScanStatus.DONE, pages_done=done,
+            pages_total=done if route is not None else max(done, _pages_total_now(batch)),
             message=batch_summary(batch),
         )
     except Exception as error:
