@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from citylab.models import AuditEvent, Team
+from citylab.ratelimit import client_address
 
 
 def record(request: HttpRequest | None, action: str, target: Model | None = None, *,
@@ -34,7 +35,8 @@ def record(request: HttpRequest | None, action: str, target: Model | None = None
         action=action,
         target=f"{target._meta.label}:{target.pk}" if target is not None else "",
         detail=detail,
-        address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        # The person's address, not our proxy's (the rule the rate limits use too).
+        address=(client_address(request) or None) if request is not None else None,
     )
 
 

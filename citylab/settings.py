@@ -28,7 +28,7 @@ if SECRET_KEY is None:
     if not DEBUG:
         raise EnvError("CITYLAB_SECRET_KEY: required when CITYLAB_DEBUG is false (use 50+ random characters)")
     # Development only: a key that is obviously not a secret, never used with debug off.
-    SECRET_KEY = "django-insecure-citylab-development-key-never-use-in-production"
+    SECRET_KEY = "django-insecure-citylab-development-key-never-use-in-production"  # nosec B105
 
 ALLOWED_HOSTS = env.list(
     "CITYLAB_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -176,12 +176,13 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CityLab] "
 # allauth's limits, spelled out (and merged over its defaults). Per address ("ip", which the
 # adapter takes from citylab.ratelimit.client_address) they are loose, since a city office or
 # community centre shares one; per account ("key", the email) they are tight, since guessing
-# one person's password is the attack: 5 failures in 5 minutes, then wait.
+# one person's password is the attack: 5 failures in 5 minutes, then wait. (bandit takes the
+# "password" keys for passwords: they are rates.)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",  # nosec B105
+    "reset_password_from_key": "20/m/ip",  # nosec B105
 }
 MFA_ADAPTER = "citylab.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -117,3 +117,12 @@ def test_command_writes_the_trail_oldest_first(events, tmp_path):
 def test_command_errors_say_what_to_do(db, arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("export_audit", *arguments)
+
+
+def test_behind_the_proxy_the_trail_names_the_person_not_the_proxy(rf, settings, planner, team):
+    settings.CITYLAB_BEHIND_PROXY = True
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    request.user = planner
+    assert audit.record(request, "pilot.decision", team=team).address == "203.0.113.9"
+    settings.CITYLAB_BEHIND_PROXY = False  # then anyone could write the header: it is ignored
+    assert audit.record(request, "pilot.decision", team=team).address == "10.0.0.2"
