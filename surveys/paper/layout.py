@@ -35,7 +35,8 @@ CONTENT_BOTTOM = round(PAGE_H - MARKER_OFFSET - MARKER_SIZE - MARKER_MODULE - 10
 
 BUBBLE_R = 8.5  # 3 mm: a 6 mm circle, above the 5 mm the issue asks for
 QUESTION_PT = 17  # first language; the issue asks for at least 16
-SECOND_PT = 14.5  # the second language and the hints: smaller and grey, never below 14
+QUESTION_SECOND_PT = 16  # the question in the second language: grey, and still at least 16
+HINT_PT = 14.5  # hints ("choose one") in both languages: smaller and grey, never below 14
 CHOICE_PT = 15
 CHOICE_SECOND_PT = 14
 LEADING = 1.3  # line pitch as a multiple of the type size
@@ -342,10 +343,10 @@ def _question_block(question: dict, number: int, languages: Sequence[str], measu
                         "h": round(QUESTION_PT * 1.15, 2), "size": QUESTION_PT, "font": "latin-bold", "color": "ink"})
     used = 0.0
     for i, text in enumerate(_in_languages(question["text"], languages)):
-        used += w.text(block, text, INDENT, used, width, QUESTION_PT if i == 0 else SECOND_PT,
+        used += w.text(block, text, INDENT, used, width, QUESTION_PT if i == 0 else QUESTION_SECOND_PT,
                        color="ink" if i == 0 else "soft", bold=i == 0)
     for hint in question.get("hints") or []:
-        used += w.pair(block, _in_languages(hint, languages), INDENT, used, width, (SECOND_PT, SECOND_PT))
+        used += w.pair(block, _in_languages(hint, languages), INDENT, used, width, (HINT_PT, HINT_PT))
     used += 8
     choices = question.get("choices") or []
     if kind == "scale":

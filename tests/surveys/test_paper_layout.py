@@ -118,6 +118,22 @@ def test_sizes_are_large_enough(layout):
             assert first["size"] >= 16
 
 
+@pytest.mark.parametrize("languages", [("zh-hans", "en"), ("en", "zh-hans"), ("zh-hans",), ("en",)])
+def test_every_line_of_question_text_is_at_least_16_pt_in_every_language(languages):
+    spec = sample_spec()
+    layout = layout_survey(spec, languages=languages, serials=[100001], site=SITE)
+    for question in spec["questions"]:
+        page = next(p for p in layout.pages if any(q["key"] == question["key"] for q in p["questions"]))
+        region = next(q for q in page["questions"] if q["key"] == question["key"])
+        inside = [t for t in page["texts"] if region["y"] <= t["y"] < region["y"] + region["h"]]
+        for language in languages:
+            text = question["text"][language]
+            lines = [t for t in inside if t["text"].strip() and t["text"].strip() in text]
+            # Every piece of the wrapped text is found (so none is missed), and each is large.
+            assert "".join(t["text"] for t in lines).replace(" ", "") == text.replace(" ", ""), (question["key"], language)
+            assert min(t["size"] for t in lines) >= 16, (question["key"], language, [t["size"] for t in lines])
+
+
 def test_nothing_overlaps_and_everything_is_inside_the_margins(layout):
     for page in layout.pages:
         drawn = rects(page)
