@@ -18,7 +18,7 @@ from pilots.demo_feedback import LARGE_FONT, seed_feedback
 from pilots.feedback_summary import cycle_feedback_summary
 from pilots.models import Cycle, CycleChange, Feedback, Notice, Pilot
 from tests.pilots.feedback_factories import make_assignment, make_feedback, make_task
-from tests.pilots.officer_factories import make_officer
+from tests.pilots.officer_factories import make_officer, make_officer_user
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +45,13 @@ def url(pilot: Pilot) -> str:
 # --- You said, we did ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "planner", "other_planner", "outsider"])
+@pytest.fixture
+def officer(team, places):
+    return make_officer_user(team)[0]
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "planner", "clerk", "viewer", "officer", "other_planner",
+                                     "outsider"])
 def test_public_page_is_for_everyone(client, request, persona, pilot, cycle, team, places, change):
     add(cycle, team, places["bands"][4], 6, change=change)
     if persona != "anonymous":
@@ -137,6 +143,22 @@ def test_summary_counts_by_severity_band_and_district(cycle, team, places):
     assert [(r.label, r.total) for r in summary.by_district] == [(str(old), 6), (str(port), 2)]
     managed = {r.label: [(share, n) for _, share, n in r.cells] for r in summary.managed_by_band}
     assert managed == {"60-69": [(100, 2), (0, 0), (0, 0)], "70+": [(0, 0), (0, 0), (100, 3)]}
+
+
+@pytest.mark.parametrize("persona", ["planner", "viewer"])
+def test_pilot_page_shows_the_feedback_summary_beside_the_verdict(client, request, persona, pilot, cycle, team,
+                                                                 places, change):
+    add(cycle, team, places["bands"][4], 3, problems=[("blocker", "a"), ("major", "b")], status="new")
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(pilot.get_absolute_url()).content.decode().replace("&#x27;", "'")
+    assert "Officers' feedback in cycle 1" in page
+    assert "Did officers manage the tasks? 3 reports, by age band" in page
+    assert "Problems reported in cycle 1, by severity and the officer's age band" in page
+    assert '<tr><th scope="row">70+</th><td class="number" data-label="Blockers">3</td>' in page
+    assert f'href="{reverse("pilots:feedback_list", kwargs={"pk": pilot.pk})}?cycle=1"' in page
+    assert url(pilot) not in page  # no change answers the feedback yet: no public page to link
+    add(cycle, team, places["bands"][3], 1, change=change)
+    assert url(pilot) in client.get(pilot.get_absolute_url()).content.decode()
 
 
 def test_summary_of_a_cycle_without_feedback(cycle):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from citylab.models import AuditEvent
 from pilots.models import Assignment, Feedback, Problem
-from tests.pilots.feedback_factories import jpeg_upload, make_assignment, make_task, report
+from tests.pilots.feedback_factories import jpeg_upload, make_assignment, make_feedback, make_task, report
 from tests.pilots.officer_factories import make_officer, make_officer_user
 from tests.pilots.test_photos import gps_exif, png_bomb
 
@@ -65,6 +65,26 @@ def test_another_officers_task_is_404(client, team, cycle, officer_user, places)
 def test_staff_are_not_the_officer(client, request, persona, assignment):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(url(assignment)).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("persona,status", [
+    ("owner", 200), ("other_officer", 404), ("planner", 404), ("clerk", 404), ("viewer", 404),
+    ("other_planner", 404), ("outsider", 404), ("anonymous", 302),
+])
+def test_confirmation_is_the_reporting_officers_only(client, request, team, places, persona, status, officer_user,
+                                                      assignment):
+    """After sending, the officer's own summary of what they said: nobody else's page, not even
+    the team's staff (who read the feedback on their own pages)."""
+    make_feedback(assignment, suggestion="我家楼下的灯坏了")
+    people = {"owner": officer_user[0], "other_officer": make_officer_user(team)[0]}
+    if persona != "anonymous":
+        client.force_login(people.get(persona) or request.getfixturevalue(persona))
+    response = client.get(url(assignment, "feedback_report_done"))
+    assert response.status_code == status
+    if persona == "anonymous":
+        assert response["Location"].startswith(reverse("account_login"))
+    if status == 200:
+        assert "Feedback sent" in response.content.decode()
 
 
 def test_anonymous_is_sent_to_sign_in(client, assignment):

@@ -14,9 +14,12 @@ from pilots.models import CycleChange, Cycle, Feedback, Notice
 from tests.pilots.feedback_factories import jpeg_upload, make_assignment, make_feedback, make_task
 from tests.pilots.officer_factories import make_officer, make_officer_user
 
-PERSONAS = ["planner", "clerk", "viewer", "other_planner", "outsider"]
-READ = {"planner": 200, "clerk": 200, "viewer": 200, "other_planner": 404, "outsider": 404}
-DECIDE = {"planner": 302, "clerk": 403, "viewer": 403, "other_planner": 404, "outsider": 404}
+# Every persona, for every staff view: an officer (not staff), another team's planner and a user
+# in no team find nothing; an anonymous visitor is sent to sign in.
+PERSONAS = ["planner", "clerk", "viewer", "officer", "other_planner", "outsider", "anonymous"]
+NOBODY = {"officer": 404, "other_planner": 404, "outsider": 404, "anonymous": 302}
+READ = {"planner": 200, "clerk": 200, "viewer": 200, **NOBODY}
+DECIDE = {"planner": 302, "clerk": 403, "viewer": 403, **NOBODY}
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +33,21 @@ def feedback(cycle, team, places) -> Feedback:
     officer = make_officer(team, age_band=places["bands"][4], email="grandpa@residents.example")
     return make_feedback(make_assignment(make_task(cycle), officer),
                          problems=[("blocker", "字太小，看不清"), ("minor", "颜色浅")], suggestion="王大爷说字要大")
+
+
+@pytest.fixture
+def officer(team, places):
+    """An officer of the team with an account, whose feedback this is not."""
+    return make_officer_user(team)[0]
+
+
+def sign_in(client, request, persona: str) -> None:
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+
+
+def to_sign_in(response) -> bool:
+    return response.status_code == HTTPStatus.FOUND and response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.fixture
@@ -50,25 +68,19 @@ def triage(client, feedback, **data):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_list_and_detail_are_for_members(client, request, persona, feedback):
-    client.force_login(request.getfixturevalue(persona))
+    sign_in(client, request, persona)
     list_url = reverse("pilots:feedback_list", kwargs={"pk": feedback.cycle.pilot_id})
-    assert client.get(list_url).status_code == READ[persona]
+    listing = client.get(list_url)
+    assert listing.status_code == READ[persona]
     response = client.get(detail(feedback))
     assert response.status_code == READ[persona]
+    if persona == "anonymous":
+        assert to_sign_in(listing) and to_sign_in(response)
     if READ[persona] == 200:
         page = response.content.decode()
         assert "字太小，看不清" in page
         assert ("Triage" in page) == (persona == "planner")
         assert "grandpa@residents.example" not in page and str(feedback.officer.full_name) not in page
-
-
-def test_officer_and_anonymous_cannot_read_staff_pages(client, team, feedback):
-    user, _ = make_officer_user(team)
-    list_url = reverse("pilots:feedback_list", kwargs={"pk": feedback.cycle.pilot_id})
-    assert client.get(detail(feedback)).status_code == HTTPStatus.FOUND
-    client.force_login(user)
-    for url in (list_url, detail(feedback), detail(feedback, "feedback_photo")):
-        assert client.get(url).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_list_filters(client, planner, feedback, cycle, team, places):
@@ -113,13 +125,17 @@ def test_list_queries_do_not_grow(client, planner, cycle, team, django_assert_ma
         client.get(url)
 
 
-def test_photo_is_served_to_members_only(client, planner, other_planner, feedback):
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_photo_is_served_to_members_only(client, request, persona, feedback):
     feedback.photo.save("x.jpg", jpeg_upload(), save=True)
-    client.force_login(planner)
+    sign_in(client, request, persona)
     response = client.get(detail(feedback, "feedback_photo"))
-    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
-    client.force_login(other_planner)
-    assert client.get(detail(feedback, "feedback_photo")).status_code == 404
+    assert response.status_code == READ[persona]
+    if READ[persona] == 200:
+        assert response["Content-Type"] == "image/jpeg" and response["Cache-Control"] == "private, max-age=3600"
+        assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"  # the picture itself
+    elif persona == "anonymous":
+        assert to_sign_in(response)
 
 
 def test_no_photo_is_404(client, planner, feedback):
@@ -132,10 +148,13 @@ def test_no_photo_is_404(client, planner, feedback):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_owning_planner_triages(client, request, persona, feedback):
-    client.force_login(request.getfixturevalue(persona))
-    assert triage(client, feedback, status="accepted").status_code == DECIDE[persona]
+    sign_in(client, request, persona)
+    response = triage(client, feedback, status="accepted")
+    assert response.status_code == DECIDE[persona]
+    assert to_sign_in(response) == (persona == "anonymous")
     feedback.refresh_from_db()
     assert feedback.status == ("accepted" if persona == "planner" else "new")
+    assert Notice.objects.exists() == (persona == "planner")
 
 
 def test_each_step_is_audited_and_told_to_the_officer(client, planner, feedback, change,
@@ -234,10 +253,17 @@ def test_change_of_another_pilot_is_refused_by_the_service(rf, planner, feedback
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_change_form_is_for_planners(client, request, persona, feedback):
-    client.force_login(request.getfixturevalue(persona))
-    status = {"planner": 200, **{k: v for k, v in DECIDE.items() if k != "planner"}}[persona]
-    assert client.get(detail(feedback, "feedback_change_create")).status_code == status
+def test_change_form_is_for_planners(client, request, persona, feedback, cycle):
+    sign_in(client, request, persona)
+    page = client.get(detail(feedback, "feedback_change_create"))
+    assert page.status_code == {**DECIDE, "planner": 200}[persona]
+    posted = client.post(detail(feedback, "feedback_change_create"),
+                         {"cycle": cycle.pk, "what": "Bigger text", "reason": "Officers could not read it"})
+    assert posted.status_code == DECIDE[persona]
+    assert to_sign_in(page) == to_sign_in(posted) == (persona == "anonymous")
+    feedback.refresh_from_db()
+    assert CycleChange.objects.exists() == (persona == "planner")
+    assert (feedback.change is not None) == (persona == "planner")
 
 
 def test_change_from_feedback_is_prefilled_and_linked(client, planner, feedback, cycle):

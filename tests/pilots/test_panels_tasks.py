@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from citylab.models import AuditEvent
@@ -227,12 +228,18 @@ def test_nobody_ticked_is_refused(client, planner, task, cells):
     assert "Tick at least one officer." in response.content.decode()
 
 
-@pytest.mark.parametrize("persona", ["clerk", "viewer", "other_planner", "officer_user"])
-def test_only_the_planner_assigns(client, request, persona, task, cells):
-    client.force_login(request.getfixturevalue(persona))
+@pytest.mark.parametrize("persona,status", [
+    ("clerk", HTTPStatus.FORBIDDEN), ("viewer", HTTPStatus.FORBIDDEN),
+    ("other_planner", HTTPStatus.NOT_FOUND), ("officer_user", HTTPStatus.NOT_FOUND), ("anonymous", HTTPStatus.FOUND),
+])
+def test_only_the_planner_assigns(client, request, persona, status, task, cells):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
     response = client.post(url("task_assign", pk=task.pk), {"wanted": 1, "officers": [cells["office"][0].pk]})
-    assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)
-    assert not task.assignments.exists()
+    assert response.status_code == status
+    if persona == "anonymous":
+        assert response["Location"].startswith(reverse("account_login"))
+    assert not task.assignments.exists() and not Notice.objects.exists()
 
 
 def test_another_teams_task_is_not_found(client, planner, other_panel, other_pilot):

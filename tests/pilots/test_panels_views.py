@@ -157,6 +157,18 @@ def test_panel_create_is_for_planners(client, request, persona, team, pilot):
     assert response.status_code == {"planner": 200, "other_planner": 200, "anonymous": 302}.get(persona, 403)
 
 
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "planner"])
+def test_only_a_planner_of_the_team_creates_its_panels(client, request, persona, team, pilot):
+    sign_in(client, request, persona)
+    response = client.post(url("panel_create"), {"team": team.pk, "pilot": pilot.pk, "name": "Taken over",
+                                                 "monthly_limit": 2})
+    # Another team's planner may create panels, for their own team only: the form refuses this one.
+    assert response.status_code == {"other_planner": 200, "anonymous": 302}.get(persona, 403)
+    if persona == "other_planner":
+        assert "There is a problem" in response.content.decode()
+    assert not Panel.objects.exists()
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_removing_a_member_is_for_planners(client, request, persona, panel):
     officer = member(panel)
