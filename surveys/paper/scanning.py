@@ -335,6 +335,11 @@ def process_batch(batch: ScanBatch, *, read: Reader | None = None, user=None,
             except FileRefused as refused:
                 scan_file.problem = str(refused)
                 scan_file.save(update_fields=["problem"])
+        # A worker killed between storing a sheet's last page and writing (or linking) its
+        # response leaves the sheet complete without one, and the restarted task skips that
+        # page: complete such sheets here. A few queries per sheet still waiting, once a run.
+        for sheet in Sheet.objects.filter(pages__batch=batch, response=None).distinct():
+            outcome.responses_created += complete_sheet(sheet, user=user) is not None
         # Done: the counter says so even when a file had fewer pages than first counted.
         done = batch.pages.count()
         ScanBatch.objects.filter(pk=batch.pk).update(
