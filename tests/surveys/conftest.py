@@ -31,7 +31,13 @@ def occupations(db):
 
 @pytest.fixture
 def survey(team, places, occupations) -> Survey:
-    """新门禁系统需求调查 — every question kind, one condition, one prefer-not-to-say."""
+    return make_door_access_survey(team)
+
+
+def make_door_access_survey(team) -> Survey:
+    """新门禁系统需求调查 — every question kind, one condition, one prefer-not-to-say.
+
+    A plain function as well as the fixture, for tests that build their data once per module."""
     s = Survey.objects.create(
         team=team, slug="door-access", title_zh="社区新门禁需求调查", title_en="Community door access needs",
         intro_zh="我们想知道新的门禁系统对您是否方便。", intro_en="Tell us whether the new door system works for you.",
