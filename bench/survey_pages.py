@@ -20,57 +20,18 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "citylab_bench"
+sys.path.insert(0, str(ROOT))
+
+from bench.stack import environment, free_port, prepare  # noqa: E402
+
 SURVEY = "door-access-2026"
 QUESTION = f"/s/{SURVEY}/q/smartphone/"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def environment(*, production: bool) -> dict[str, str]:
-    """Seeding runs in development mode (the demo refuses otherwise); serving and counting run
-    as a deployment would: debug off, static files collected, no SSL redirect on loopback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITYLAB_")}
-    env.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        CITYLAB_LOG_LEVEL="warning",
-        PYTHONPATH=str(ROOT),
-    )
-    if production:
-        env.update(
-            CITYLAB_DEBUG="false",
-            CITYLAB_SECRET_KEY="bench-only-" + "k" * 50,
-            CITYLAB_ALLOWED_HOSTS="127.0.0.1",
-            CITYLAB_SSL_REDIRECT="false",
-            CITYLAB_STATIC_ROOT=str(Path(tempfile.gettempdir()) / "citylab-bench-static"),
-        )
-    else:
-        env["CITYLAB_DEBUG"] = "true"
-    return env
-
-
-def prepare(env: dict[str, str], served: dict[str, str]) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([python, "manage.py", "seed_demo", "-v0"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=served, check=True)
 
 
 class Client:
