@@ -23,6 +23,8 @@ RESERVED_SLUGS = frozenset({"new", "import"})
 # Chinese input methods type a full-width bar; both separate the parts of a choice line.
 CHOICE_SEPARATOR = re.compile(r"[|｜]")
 CHOICE_VALUE = re.compile(r"^\S{1,64}$")
+# The years a survey may open or close in.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -88,6 +90,23 @@ class SurveyForm(forms.ModelForm):
                 _("Another survey already uses the web address “%(slug)s”; choose another."), params={"slug": slug}
             )
         return slug
+
+    def clean_opens_at(self):
+        return self._within_years("opens_at")
+
+    def clean_closes_at(self):
+        return self._within_years("closes_at")
+
+    def _within_years(self, name: str):
+        # A year such as 0001 is a slip of the keyboard, and a moment at the calendar's edge
+        # has no UTC equivalent to store (saving it raised OverflowError, a server error).
+        moment = self.cleaned_data[name]
+        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                _("Enter a date between the years %(first)s and %(last)s."),
+                params={"first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        return moment
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -228,9 +228,12 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
                 status=HTTPStatus.GONE,
             )
         except ResponseInvalid as invalid:
-            # The survey changed while this resident was answering: ask the question again.
-            first_bad = next(q.key for q in questions if q.key in invalid.errors)
-            progress.answers.pop(first_bad, None)
+            # The survey changed while this resident was answering: ask the question again, or,
+            # when only answers to questions deleted since were refused, drop those and check again.
+            first_bad = next((q.key for q in questions if q.key in invalid.errors), None)
+            keys = {q.key for q in questions}
+            for key in [k for k in invalid.errors if k not in keys] + [first_bad]:
+                progress.answers.pop(key, None)
             progress.seen = [k for k in progress.seen if k != first_bad]
             progress.save(update_fields=["answers", "seen", "updated_at"])
             return HttpResponseRedirect(_question_url(survey, first_bad))

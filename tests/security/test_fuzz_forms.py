@@ -104,3 +104,74 @@ def test_invitation_links(client, survey, clerk):
         return f"/s/{slug}/i/{quote(token.encode('utf-8', 'surrogatepass'), safe='')}/"
 
     fuzz(client, [Target("", Form(action="", enctype=""), prepare=link, method="GET")], examples=40)
+
+
+# --- The survey builder ------------------------------------------------------------------------
+
+
+def test_survey_builder_forms(client, planner, survey, full_answers):
+    """Survey create and settings, every kind of question created, every question edited,
+    moved and deleted, publish, close and duplicate: on a draft, and on an open survey with
+    and without responses (where changes of meaning are refused)."""
+    from surveys import builder
+    from surveys.models import Channel, Kind
+    from surveys.services import response_record
+
+    client.force_login(planner)
+    _language(client)
+    draft = builder.survey_duplicate(survey)
+
+    def responses(data: st.DataObject | None) -> None:
+        if choose(data, [False, True], "with responses"):
+            response_record(survey=survey, answers=full_answers, channel=Channel.ASSISTED)
+
+    # The sweep attacks each field of the draft's forms, for three kinds of question (choices,
+    # a scale, a number); Hypothesis covers the other kinds and the open survey's forms.
+    swept_kinds = {Kind.SINGLE, Kind.SCALE, Kind.NUMBER}
+    targets = [Target("/staff/surveys/new/", form_for(client, "/staff/surveys/new/"))]
+    for s in (draft, survey):
+        base = f"/staff/surveys/{s.slug}"
+        targets.append(Target(f"{base}/details/", form_for(client, f"{base}/details/"), prepare=responses))
+        for kind in Kind.values:
+            targets.append(Target(f"{base}/questions/new/",
+                                  form_for(client, f"{base}/questions/new/?kind={kind}", f"{base}/questions/new/"),
+                                  prepare=responses, sweep=s == draft and kind in swept_kinds))
+        for question in s.questions.all():
+            q = f"{base}/questions/{question.pk}"
+            targets.append(Target(f"{q}/edit/", form_for(client, f"{q}/edit/"), prepare=responses,
+                                  sweep=s == draft and question.kind in swept_kinds))
+            targets.append(Target(f"{q}/delete/", form_for(client, f"{q}/delete/", missing_ok=True), prepare=responses))
+        for action in ("questions/{pk}/move/", "publish/", "close/", "duplicate/"):
+            url = f"{base}/{action}".format(pk=s.questions.order_by("position").last().pk)
+            targets.append(Target(url, form_for(client, f"{base}/", url, missing_ok=True), prepare=responses))
+    fuzz(client, targets, examples=150)
+
+
+# --- What the fuzzing found, kept as plain tests --------------------------------------------------
+
+
+def test_a_nul_in_a_text_answer_is_dropped(client, survey):
+    _language(client)
+    response = client.post(f"/s/{survey.slug}/q/story/", {"answer": "字太小\x00"})
+    assert response.status_code == 302
+    assert Progress.objects.get().answers == {"story": "字太小"}
+
+
+def test_check_after_an_answered_question_was_deleted(client, survey, full_answers):
+    """The resident answered a question that the planner deleted before they sent the answers."""
+    _language(client)
+    progress = _visit(survey, {**full_answers, "deleted_since": "yes"})
+    client.cookies[f"citylab_survey_{survey.pk}"] = progress.token
+    response = client.post(f"/s/{survey.slug}/check/")
+    assert response.status_code == 302 and response.url == f"/s/{survey.slug}/check/"
+    assert client.post(f"/s/{survey.slug}/check/").url == f"/s/{survey.slug}/done/"
+
+
+def test_a_survey_opening_in_year_one_is_refused(client, planner, survey):
+    client.force_login(planner)
+    _language(client)
+    response = client.post(f"/staff/surveys/{survey.slug}/details/", {
+        "title_zh": survey.title_zh, "purpose": survey.purpose, "opens_at": "0001-01-01T00:00",
+    })
+    assert response.status_code == 200
+    assert "Enter a date between the years 2000 and 2100." in response.content.decode()
