@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -35,7 +36,7 @@ from citylab.models import AgeBand, Community, District, Membership, Role, Team,
 from pilots.models import Assignment, Cycle, CycleChange, OfficerStatus, Panel, PanelMember, Pilot, Stage, Task
 from pilots.photos import clean_photo
 from surveys.invitations import create_batch
-from surveys.models import Channel, InvitationBatch
+from surveys.models import Channel, InvitationBatch, Status, Survey
 from surveys.paper.models import PrintBatch, ReviewItem, ScanPage
 from surveys.paper.scanning import accept_upload, process_batch
 from surveys.services import response_record
@@ -75,6 +76,9 @@ class World:
     reported_assignment: object  # the officer's, with feedback
     feedback: object
     change: object
+    other_survey: object  # the other team's own, to reach the first team's objects through
+    other_pilot: object
+    other_panel: object
     cookies: dict[str, SimpleCookie]  # each persona's browser, to start every request from
 
     def client(self, persona: str, **options) -> Client:
@@ -159,12 +163,19 @@ def build_world() -> World:
     feedback = make_feedback(reported_assignment, problems=[("major", "The button is too small.")],
                              photo=clean_photo(jpeg_upload()), change=change, status="planned")
 
+    other_survey = Survey.objects.create(team=other_team, slug="parking-needs", title_zh="停车需求",
+                                         title_en="Parking needs", status=Status.OPEN)
+    other_pilot = Pilot.objects.create(team=other_team, name="Parking guidance", service="Parking guidance signs")
+    Cycle.objects.create(pilot=other_pilot, number=1, stage=Stage.PILOTING)
+    other_panel = Panel.objects.create(team=other_team, pilot=other_pilot, name="Drivers")
+
     world = World(
         team=team, other_team=other_team, users=users, survey=survey, question=survey.questions.get(key="entry"),
         invitation=batch.invitations.order_by("pk").first(), invitation_batch=batch, print_batch=printed,
         scan_batch=scanned, scan_page=page, review_item=item, pilot=pilot, cycle=cycle, panel=panel,
         officer=officer, applicant=applicant, task=task, open_assignment=open_assignment,
-        reported_assignment=reported_assignment, feedback=feedback, change=change, cookies={},
+        reported_assignment=reported_assignment, feedback=feedback, change=change, other_survey=other_survey,
+        other_pilot=other_pilot, other_panel=other_panel, cookies={},
     )
     for persona in (*PERSONAS, "admin"):
         client = Client()
@@ -176,6 +187,20 @@ def build_world() -> World:
             assert opened.status_code == 302, opened
         world.cookies[persona] = client.cookies
     return world
+
+
+def every_row() -> dict[str, list[tuple]]:
+    """Every row of every model (many-to-many tables included), in primary-key order: compared
+    before and after a request, it shows an update as well as a new or deleted row."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models(include_auto_created=True)
+    }
+
+
+def changed(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
+    """The models whose rows differ."""
+    return [label for label in before if before[label] != after[label]]
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.security.conftest import PERSONAS, World
+from tests.security.conftest import PERSONAS, World, changed, every_row
 
 # --- The URLconf -----------------------------------------------------------------------------------
 
@@ -436,3 +436,44 @@ def test_an_administrator_opens_the_admin_pages(world, name):
     sign-in open for an administrator (with a second factor, as the role requires)."""
     url, response = request(world, ROWS[name], "admin", "get")
     assert response.status_code == 200, f"GET {url} as admin: {describe(response)}"
+
+
+# Pages whose URL names a parent and one of its children: another team's planner puts their own
+# parent (which they may open) in front of the first team's child. The child must still not be
+# found, and nothing may change. Removing a panel member who is not in the panel is a message
+# and a redirect, whichever team the officer is in, so it is not a 404 but changes nothing.
+THROUGH_OWN_PARENT: dict[str, tuple[dict[str, str], str]] = {
+    "surveys:question_edit": ({"slug": "other_survey.slug"}, "404"),
+    "surveys:question_delete": ({"slug": "other_survey.slug"}, "404"),
+    "surveys:question_move": ({"slug": "other_survey.slug"}, "404"),
+    "surveys:invitation_links": ({"slug": "other_survey.slug"}, "404"),
+    "surveys:invitation_poster": ({"slug": "other_survey.slug"}, "404"),
+    "surveys:paper_print_pdf": ({"slug": "other_survey.slug"}, "404"),
+    "pilots:panel_member_remove": ({"pk": "other_panel.pk"}, "302"),
+}
+
+
+def _through_own_parent() -> Iterator[object]:
+    for name in THROUGH_OWN_PARENT:
+        for method in ROWS[name].cells:
+            yield pytest.param(name, method, id=f"{name}-{method}")
+
+
+def test_every_page_with_a_parent_and_a_child_is_tried_through_another_parent():
+    """Pages whose URL holds two of the first team's objects: each is in THROUGH_OWN_PARENT, or
+    its second argument is a number within the parent (a cycle's), not an object of its own."""
+    numbered = {"number"}
+    two_objects = {name for name, args in ARGS.items()
+                   if name not in PUBLIC and len([k for k in args if k not in numbered and "." in args[k]]) > 1}
+    assert two_objects == set(THROUGH_OWN_PARENT)
+
+
+@pytest.mark.parametrize(("name", "method"), list(_through_own_parent()))
+def test_another_teams_planner_cannot_reach_a_child_through_their_own_parent(world, name, method):
+    parent, expected = THROUGH_OWN_PARENT[name]
+    kwargs = {key: resolve(world, spec) for key, spec in {**ARGS[name], **parent}.items()}
+    url = reverse(name, kwargs=kwargs)
+    before = every_row()
+    response = getattr(world.client("other_planner"), method)(url)
+    assert outcome(response, url) == expected, f"{method.upper()} {url} as other_planner: {describe(response)}"
+    assert not changed(before, every_row())

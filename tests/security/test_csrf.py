@@ -19,14 +19,13 @@ import secrets
 from collections.abc import Callable
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.middleware.csrf import CSRF_SECRET_LENGTH
 
 from tests.conftest import PASSWORD
 from tests.pilots.feedback_factories import report
 from tests.pilots.test_officers_signup import answers as signup_answers
-from tests.security.conftest import World
+from tests.security.conftest import World, changed, every_row
 from tests.security.test_access_matrix import ROWS, Row
 
 # Bodies that make the control post write (each checked to): a form as a browser posts it, or
@@ -53,18 +52,6 @@ BODIES: dict[str, Callable[[World], dict[str, object]]] = {
 }
 
 POSTED = [name for name, row in ROWS.items() if row.methods & {"POST", "ANY"}]
-
-
-def every_row() -> dict[str, list[tuple]]:
-    """Every row of every model (many-to-many tables included), in primary-key order."""
-    return {
-        model._meta.label: list(model._base_manager.order_by("pk").values_list())
-        for model in apps.get_models(include_auto_created=True)
-    }
-
-
-def changed(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
-    return [label for label in before if before[label] != after[label]]
 
 
 def csrf_refusals(caplog) -> list[logging.LogRecord]:
