@@ -45,8 +45,14 @@ def read_rows(
     the reading, since no row can be understood without its header.
     """
     problems = problems if problems is not None else CSVProblems()
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    # newline="": the csv module splits the lines itself, so a file with bare "\r" line ends
+    # (older spreadsheets) is read as lines; before, it raised csv.Error, a server error.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        problems.add(1, f"cannot be read as CSV: {error}")
+        return
     if header is None or not any(cell.strip() for cell in header):
         problems.add(None, f"the file is empty: expected a header line {','.join(required)}")
         return
@@ -66,7 +72,14 @@ def read_rows(
     # would put every later line number off. `line_num` is the source line a record ends on, so
     # each record starts on the line after the previous one ended.
     previous_end = reader.line_num
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a cell over the csv module's size limit, for one
+            problems.add(previous_end + 1, f"cannot be read as CSV: {error}")
+            return
         line_no, previous_end = previous_end + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue

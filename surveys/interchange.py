@@ -521,6 +521,8 @@ def _load_json(data: bytes | str, reader: _Reader) -> object:
         reader.add(FILE, f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
     except ValueError as error:
         reader.add(FILE, f"not valid JSON: {error}")
+    except RecursionError:  # "[[[[…" thousands deep: the parser gives up, and so do we
+        reader.add(FILE, "not a survey definition: its lists and objects are nested thousands deep")
     return MISSING
 
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import copy
 import logging
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.contrib import messages
@@ -29,6 +31,7 @@ from django.db import connection, transaction
 from django.test import Client
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis.control import currently_in_test_context
+from hypothesis.errors import HypothesisWarning
 from hypothesis import strategies as st
 
 from tests.security.fuzz_input import (  # noqa: F401  (the tests import these from here)
@@ -46,6 +49,10 @@ from tests.security.fuzz_input import (  # noqa: F401  (the tests import these f
 UNWATCHED = frozenset({"django_session", "citylab_auditevent"})
 
 SUCCESS = frozenset({301, 302, 303})
+
+# (path, status) of every request made, for a look at what the fuzzing reached:
+# `pytest -s` prints them at the end of each fuzz() call.
+OUTCOMES: Counter = Counter()
 
 
 # --- What must hold ----------------------------------------------------------------------------
@@ -112,6 +119,7 @@ def check_post(client: Client, url: str, pairs: list[tuple[str, Value]], *, mult
         body, content_type = encode(pairs, multipart=multipart)
         response = client.post(url, data=body, content_type=content_type)
     assert response.status_code < 500, f"{method} {url}: {response.status_code}"
+    OUTCOMES[(urlsplit(url).path, response.status_code)] += 1
     changed = changes(before, snapshot(tables))
     summary = {table: f"+{sum(a.values())} -{sum(r.values())}" for table, (a, r) in changed.items()}
     if currently_in_test_context():
@@ -145,6 +153,10 @@ class Target:
     prepare: Callable[[st.DataObject | None], str | None] | None = None
     method: str = "POST"
     sweep: bool = True  # False for a form the sweep already attacks through another target
+    # The sweep first posts the baseline and, when this is set, fails unless it is accepted:
+    # proof that the attacks on each field travel as far as a save.
+    accepts_baseline: bool = False
+    sweep_files: Sequence[Upload] = ()  # each sent once by the sweep, in every file field
 
     def __repr__(self) -> str:  # the form's fields are in the drawn pairs; the URL says which form
         return f"Target({self.method} {self.url})"
@@ -155,25 +167,30 @@ class Target:
 
 
 def baseline(target: Target) -> list[tuple[str, Value]]:
-    """One plausible post: each field's first hint, first real option, or a value of its type."""
+    """One plausible post: what the untouched form sends (an edit form's current values), with
+    an empty required field given its hint, its first real option, or a value of its type."""
+    typed = {"date": "2026-05-01", "datetime-local": "2026-05-01T09:00", "email": "resident@residents.example",
+             "tel": "13900001234"}
     pairs: list[tuple[str, Value]] = []
     for entry in target.form.fields.values():
+        required = "required" in entry.attrs
         if entry.kind == "submit":
             continue
         if entry.kind == "file":
             pairs.append((entry.name, target.good_file or Upload("file.bin", b"file")))
         elif entry.name in target.hints:
-            pairs.append((entry.name, target.hints[entry.name][0]))
-        elif entry.kind in ("checkbox", "radio", "select", "select-multiple"):
-            options = [o for o in entry.options if o] or entry.options
-            if entry.kind == "select" and entry.initial and entry.initial[0]:
-                options = entry.initial
-            pairs += [(entry.name, options[0])] if options else []
+            pairs += [(entry.name, value) for value in target.hints[entry.name][:1]]
+        elif entry.kind.startswith("select") or (entry.initial and entry.initial != [""]):
+            pairs += [(entry.name, value) for value in entry.initial]
+        elif entry.kind in ("radio", "checkbox"):
+            options = [o for o in entry.options if o]
+            pairs += [(entry.name, options[0])] if required and options else []
+        elif not required:
+            pairs.append((entry.name, ""))
+        elif entry.kind == "number" or entry.attrs.get("inputmode") in ("numeric", "decimal"):
+            pairs.append((entry.name, entry.attrs.get("min") or "1"))
         else:
-            pairs.append((entry.name, {
-                "number": entry.attrs.get("min") or "1", "date": "2026-05-01", "datetime-local": "2026-05-01T09:00",
-                "email": "resident@residents.example", "tel": "13900001234",
-            }.get(entry.kind) or (entry.initial[0] if entry.initial and entry.initial[0] else "社区")))
+            pairs.append((entry.name, typed.get(entry.kind, "社区")))
     return pairs
 
 
@@ -199,10 +216,20 @@ def sweep(client: Client, targets: Sequence[Target], tables: Sequence[str], cook
         if not target.sweep:
             continue
         base = baseline(target)
+        if target.accepts_baseline:
+            with rolled_back():
+                client.cookies = copy.deepcopy(cookies)
+                url = (target.prepare(None) if target.prepare is not None else None) or target.url
+                response = check_post(client, url, base, multipart=target.multipart, method=target.method,
+                                      tables=tables)
+                context = getattr(response, "context", None) or {}
+                form_errors = getattr(context.get("form"), "errors", "") if hasattr(context, "get") else ""
+                if refused(response):
+                    failures.append(f"baseline {base!r:.300} on {url} refused: {response.status_code} {form_errors}")
         for entry in target.form.fields.values():
-            if entry.kind in ("submit", "file"):
+            if entry.kind == "submit" or (entry.kind == "file" and not target.sweep_files):
                 continue
-            for value in sweep_values(entry):
+            for value in (target.sweep_files if entry.kind == "file" else sweep_values(entry)):
                 values = value if isinstance(value, list) else [value]
                 pairs = [(k, v) for k, v in base if k != entry.name] + [(entry.name, v) for v in values]
                 with rolled_back():
@@ -212,7 +239,8 @@ def sweep(client: Client, targets: Sequence[Target], tables: Sequence[str], cook
                         check_post(client, url, pairs, multipart=target.multipart, method=target.method,
                                    tables=tables)
                     except Exception as error:  # every failing field is listed, not only the first
-                        failures.append(f"{entry.name}={value!r:.60} on {url}: {error!r:.600}")
+                        shown = f"{value.name!r}: {value.content[:40]!r}" if isinstance(value, Upload) else repr(value)
+                        failures.append(f"{entry.name}={shown:.80} on {url}: {error!r:.600}")
                 posts += 1
     assert not failures, f"{len(failures)} of {posts} sweep posts failed:\n" + "\n".join(failures)
     return posts
@@ -222,10 +250,12 @@ def fuzz(client: Client, targets: Sequence[Target], *, examples: int = 40, sweep
     """The sweep, then `examples` posts drawn by Hypothesis; each checked and rolled back."""
     tables = watched_tables()
     cookies = copy.deepcopy(client.cookies)
+    OUTCOMES.clear()
     with quiet_refusals():
         if sweep_first:
             sweep(client, targets, tables, cookies)
         _hypothesis(client, targets, tables, cookies, examples)
+    print("\n".join(f"{count:5} {status} {path}" for (path, status), count in sorted(OUTCOMES.items())))
 
 
 @contextmanager
@@ -254,4 +284,8 @@ def _hypothesis(client: Client, targets: Sequence[Target], tables: Sequence[str]
             url = (target.prepare(data) if target.prepare is not None else None) or target.url
             check_post(client, url, pairs, multipart=target.multipart, method=target.method, tables=tables)
 
-    run()
+    with warnings.catch_warnings():
+        # The strategies hold the sample files and the 100,000-character strings: their repr is
+        # large, and Hypothesis says so each time it builds one.
+        warnings.filterwarnings("ignore", message="Generating overly large repr", category=HypothesisWarning)
+        run()

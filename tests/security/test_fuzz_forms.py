@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from surveys.models import Progress, Status, Survey
 from tests.security.fuzzing import NASTY_TEXT, Form, Target, any_text, choose, form_for, fuzz, nasty_value
 from tests.surveys.conftest import full_answers, occupations, survey  # noqa: F401  (fixtures)
+from tests.pilots.conftest import cycle, pilot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,16 @@ def test_invitation_links(client, survey, clerk):
 # --- The survey builder ------------------------------------------------------------------------
 
 
+def _question_hints(kind: str) -> dict[str, list[str]]:
+    """What a new question of this kind needs to be accepted: a key, and choices or a range."""
+    hints = {"key": ["fuzzed", "a-key_1"]}
+    if kind in ("single", "multiple"):
+        hints["choices"] = ["a | 甲 | A\nb | 乙 | B"]
+    if kind in ("scale", "number"):
+        hints |= {"min_value": ["1", "0"], "max_value": ["5", "10"]}
+    return hints
+
+
 def test_survey_builder_forms(client, planner, survey, full_answers):
     """Survey create and settings, every kind of question created, every question edited,
     moved and deleted, publish, close and duplicate: on a draft, and on an open survey with
@@ -128,23 +139,95 @@ def test_survey_builder_forms(client, planner, survey, full_answers):
     # The sweep attacks each field of the draft's forms, for three kinds of question (choices,
     # a scale, a number); Hypothesis covers the other kinds and the open survey's forms.
     swept_kinds = {Kind.SINGLE, Kind.SCALE, Kind.NUMBER}
-    targets = [Target("/staff/surveys/new/", form_for(client, "/staff/surveys/new/"))]
+    targets = [Target("/staff/surveys/new/", form_for(client, "/staff/surveys/new/"), accepts_baseline=True,
+                      hints={"slug": ["fuzzed-survey"]})]
     for s in (draft, survey):
         base = f"/staff/surveys/{s.slug}"
-        targets.append(Target(f"{base}/details/", form_for(client, f"{base}/details/"), prepare=responses))
+        targets.append(Target(f"{base}/details/", form_for(client, f"{base}/details/"), prepare=responses,
+                              accepts_baseline=True))
         for kind in Kind.values:
             targets.append(Target(f"{base}/questions/new/",
                                   form_for(client, f"{base}/questions/new/?kind={kind}", f"{base}/questions/new/"),
-                                  prepare=responses, sweep=s == draft and kind in swept_kinds))
+                                  prepare=responses, hints=_question_hints(kind),
+                                  sweep=s == draft and kind in swept_kinds, accepts_baseline=True))
         for question in s.questions.all():
             q = f"{base}/questions/{question.pk}"
             targets.append(Target(f"{q}/edit/", form_for(client, f"{q}/edit/"), prepare=responses,
-                                  sweep=s == draft and question.kind in swept_kinds))
+                                  sweep=s == draft and question.kind in swept_kinds, accepts_baseline=True))
             targets.append(Target(f"{q}/delete/", form_for(client, f"{q}/delete/", missing_ok=True), prepare=responses))
         for action in ("questions/{pk}/move/", "publish/", "close/", "duplicate/"):
             url = f"{base}/{action}".format(pk=s.questions.order_by("position").last().pk)
             targets.append(Target(url, form_for(client, f"{base}/", url, missing_ok=True), prepare=responses))
     fuzz(client, targets, examples=150)
+
+
+# --- Pilots and their cycles ---------------------------------------------------------------------
+
+
+def test_pilot_and_cycle_forms(client, planner, survey, pilot, cycle):
+    """A pilot's details, a new cycle, a cycle's settings (and its re-draw without saving),
+    changes, variants, stage and decision; on a cycle at each stage it can be in."""
+    from citylab.models import AgeBand
+    from pilots.models import Cycle, Stage
+
+    client.force_login(planner)
+    _language(client)
+    page = f"/staff/pilots/{pilot.pk}/cycles/{cycle.number}/"
+
+    def stage(data: st.DataObject | None) -> None:
+        Cycle.objects.filter(pk=cycle.pk).update(stage=choose(data, [Stage.PILOTING, *Stage.values], "stage"))
+
+    targets = [
+        Target("/staff/pilots/new/", form_for(client, "/staff/pilots/new/"), accepts_baseline=True,
+               hints={"name": ["Door screen"], "service": ["Face door"]}),
+        Target(f"/staff/pilots/{pilot.pk}/edit/", form_for(client, f"/staff/pilots/{pilot.pk}/edit/"),
+               accepts_baseline=True),
+        Target(f"/staff/pilots/{pilot.pk}/cycles/new/",
+               form_for(client, f"/staff/pilots/{pilot.pk}/", f"/staff/pilots/{pilot.pk}/cycles/new/", missing_ok=True),
+               prepare=stage),
+        Target(f"{page}edit/", form_for(client, f"{page}edit/"), prepare=stage, accepts_baseline=True,
+               hints={"survey": ["", str(survey.pk)]}),
+        Target(f"{page}changes/new/", form_for(client, f"{page}changes/new/"), accepts_baseline=True,
+               hints={"what": ["Larger buttons"], "reason": ["Officers missed them"]}),
+        Target(f"{page}variants/new/", form_for(client, f"{page}variants/new/"), accepts_baseline=True,
+               hints={"description": ["A staffed desk"], "age_band": [str(AgeBand.objects.last().pk), ""]}),
+        Target(f"{page}stage/", form_for(client, page, f"{page}stage/"), prepare=stage,
+               hints={"stage": [Stage.OPTIMIZING, Stage.STOPPED]}),
+        Target(f"{page}decide/", form_for(client, f"{page}decide/"), prepare=stage, accepts_baseline=True,
+               hints={"kind": ["optimize", "stop", "scale"], "rationale": ["The over-70s do not use it yet."]}),
+    ]
+    fuzz(client, targets, examples=80)
+
+
+# --- Panels, quotas and tasks ------------------------------------------------------------------
+
+
+def test_panel_quota_task_and_assign_forms(client, planner, team, pilot, cycle):
+    from pilots.models import Panel, PanelMember, Task
+    from tests.pilots.officer_factories import make_occupations, make_officer
+
+    client.force_login(planner)
+    _language(client)
+    make_occupations()
+    officers = [make_officer(team) for _ in range(4)]
+    panel = Panel.objects.create(team=team, pilot=pilot, name="App testers", monthly_limit=4)
+    PanelMember.objects.create(panel=panel, officer=officers[0])
+    task = Task.objects.create(cycle=cycle, panel=panel, title="Book a repair", due_on="2030-05-01")
+    p, t = f"/staff/panels/{panel.pk}/", f"/staff/tasks/{task.pk}/"
+    targets = [
+        Target("/staff/panels/new/", form_for(client, "/staff/panels/new/"), accepts_baseline=True),
+        Target(f"{p}edit/", form_for(client, f"{p}edit/"), accepts_baseline=True),
+        Target(f"{p}members/add/", form_for(client, f"{p}members/add/"), accepts_baseline=True,
+               hints={"officers": [str(o.pk) for o in officers[1:]]}),
+        Target(f"{p}members/{officers[0].pk}/remove/", form_for(client, p, f"{p}members/{officers[0].pk}/remove/")),
+        Target(f"{p}quotas/", form_for(client, f"{p}quotas/"), accepts_baseline=True),
+        Target(f"{p}quotas/derive/", form_for(client, f"{p}quotas/derive/")),
+        Target(f"{p}tasks/new/", form_for(client, f"{p}tasks/new/"), accepts_baseline=True,
+               hints={"due_on": ["2030-05-01"], "cycle": [str(cycle.pk)]}),
+        Target(f"{t}assign/", form_for(client, f"{t}assign/?wanted=2", f"{t}assign/"), accepts_baseline=True,
+               hints={"wanted": ["2"]}),
+    ]
+    fuzz(client, targets, examples=80)
 
 
 # --- What the fuzzing found, kept as plain tests --------------------------------------------------
@@ -175,3 +258,52 @@ def test_a_survey_opening_in_year_one_is_refused(client, planner, survey):
     })
     assert response.status_code == 200
     assert "Enter a date between the years 2000 and 2100." in response.content.decode()
+
+
+# --- Back office of the survey channels ----------------------------------------------------------
+
+
+def test_assisted_entry_invitations_and_printing(client, clerk, survey, full_answers):
+    """A clerk's forms on a survey: an answer sheet typed in, a batch of invitation links, a
+    batch of printed forms; on the open survey and, through `state`, a closed or draft one."""
+    client.force_login(clerk)
+    _language(client)
+    base = f"/staff/surveys/{survey.slug}"
+    state = _survey_state(survey)
+    targets = [
+        Target(f"{base}/assisted/", form_for(client, f"{base}/assisted/"), prepare=state, accepts_baseline=True,
+               hints={f"q-{key}": value if isinstance(value, list) else [value] for key, value in full_answers.items()}),
+        Target(f"{base}/invitations/", form_for(client, f"{base}/invitations/"), prepare=state,
+               hints={"size": ["3"], "audience": ["mailing", "community", "panel"]}, accepts_baseline=True),
+        Target(f"{base}/paper/print/", form_for(client, f"{base}/paper/print/"), prepare=state,
+               hints={"copies": ["2"]}, accepts_baseline=True),
+    ]
+    fuzz(client, targets, examples=60)
+
+
+# --- Experience officers ---------------------------------------------------------------------
+
+
+def test_officer_sign_up_and_registration(client, clerk, planner, team, places, occupations):
+    """The public sign-up under /join/<team>/, a clerk's registration in person, and a
+    planner's decision on an application."""
+    from tests.pilots.officer_factories import make_officer
+    from pilots.models.panels import OfficerStatus
+
+    _language(client)
+    applicant = make_officer(team, status=OfficerStatus.PENDING)
+    targets = [Target(f"/join/{team.code}/", form_for(client, f"/join/{team.code}/"), accepts_baseline=True,
+                      hints={"consent": ["on"], "phone": ["13900001234", "+86 139 0000 1234"]})]
+    fuzz(client, targets, examples=40)
+
+    client.force_login(clerk)
+    targets = [Target("/staff/officers/new/", form_for(client, "/staff/officers/new/"), accepts_baseline=True)]
+    fuzz(client, targets, examples=30)
+
+    client.force_login(planner)
+    decide = f"/staff/officers/{applicant.pk}/decide/"
+    withdraw = f"/staff/officers/{applicant.pk}/withdraw/"
+    targets = [Target(decide, form_for(client, decide), hints={"decision": ["approve", "decline"]},
+                      accepts_baseline=True),
+               Target(withdraw, form_for(client, withdraw), accepts_baseline=True)]
+    fuzz(client, targets, examples=30)
