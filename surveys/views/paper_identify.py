@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from citylab import audit
-from citylab.access import Action, may
 from surveys.paper.identify import PageRefused, identify_page, set_aside
 from surveys.paper.models import ReviewItem, ScanBatch
 
@@ -104,7 +103,6 @@ def review_page(request: HttpRequest, item: ReviewItem, batch: ScanBatch, follow
         "suggested": _suggested(item),
         "remaining": remaining,
         "next_item": following,
-        "can_decide": may(request.user, Action.ENTER, batch),
         "decided_text": _decision_text(item),
     }, status=400 if form.errors else 200)
 

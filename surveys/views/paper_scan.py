@@ -2,9 +2,11 @@
 marks the machine is unsure of, one question at a time.
 
 The work itself is in surveys.paper.scanning; these views move files and decisions. Clerks and
-planners upload and decide (Action.ENTER); viewers may look at batches and items but not decide.
-Page images and crops are served through `page_image` and `review_crop`, which check access:
-scans of residents' handwriting are not public media.
+planners upload, review and decide (Action.ENTER); viewers follow the batches' progress and
+counts only. A scanned page is one resident's whole form, handwriting included, so its image,
+its crops and the review pages showing them are for those who work with single answers (as
+the response exports are), and are served through `page_image` and `review_crop`, never as
+public media.
 """
 
 from __future__ import annotations
@@ -105,7 +107,11 @@ def scan_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
     can_upload = Team.objects.for_member(request.user, roles=roles_allowed(Action.ENTER)).exists()
-    return TemplateResponse(request, "surveys/paper/scan_list.html", {"page": page, "can_upload": can_upload})
+    return TemplateResponse(request, "surveys/paper/scan_list.html", {
+        "page": page, "can_upload": can_upload,
+        "reviewing_teams": set(Team.objects.for_member(request.user, roles=roles_allowed(Action.ENTER))
+                               .values_list("pk", flat=True)),
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -203,7 +209,7 @@ def scan_restart(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_next(request: HttpRequest, pk: int) -> HttpResponse:
     """The batch's first item still to decide, or the batch page when none is left."""
-    batch = get_for_member_or_404(ScanBatch.objects, request.user, Action.VIEW, pk=pk)
+    batch = get_for_member_or_404(ScanBatch.objects, request.user, Action.ENTER, pk=pk)
     item = ReviewItem.objects.filter(page__batch=batch, decided_at=None).order_by("page__file", "page__index", "pk").first()
     if item is None:
         messages.info(request, _("Nothing in this batch awaits review."))
@@ -260,7 +266,7 @@ def _next_item(item: ReviewItem, batch: ScanBatch) -> ReviewItem | None:
 @require_http_methods(["GET", "POST"])
 @login_required
 def review_item(request: HttpRequest, pk: int) -> HttpResponse:
-    item, batch = _item_for(request, pk, Action.ENTER if request.method == "POST" else Action.VIEW)
+    item, batch = _item_for(request, pk, Action.ENTER)
     if item.kind == ReviewKind.PAGE:  # a page to identify before its questions can be answered
         return review_page(request, item, batch, _next_item(item, batch) if item.decided_at is None else None,
                            ReviewItem.objects.filter(page__batch=batch, decided_at=None).count())
@@ -305,7 +311,6 @@ def review_item(request: HttpRequest, pk: int) -> HttpResponse:
         "next_item": following,
         "error": error,
         "typed": request.POST.get("text", "") if request.method == "POST" else "",
-        "can_decide": may(request.user, Action.ENTER, batch),
         "decided_text": _decision_text(item, options),
     }, status=400 if error else 200)
 
@@ -338,7 +343,7 @@ def _image_response(field) -> FileResponse:
 @require_GET
 @login_required
 def review_crop(request: HttpRequest, pk: int) -> HttpResponse:
-    item, _batch = _item_for(request, pk, Action.VIEW)
+    item, _batch = _item_for(request, pk, Action.ENTER)
     return _image_response(item.crop)
 
 
@@ -346,5 +351,5 @@ def review_crop(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def page_image(request: HttpRequest, pk: int) -> HttpResponse:
     page = get_object_or_404(ScanPage.objects.only("pk", "batch_id", "image"), pk=pk)
-    get_for_member_or_404(ScanBatch.objects, request.user, Action.VIEW, pk=page.batch_id)
+    get_for_member_or_404(ScanBatch.objects, request.user, Action.ENTER, pk=page.batch_id)
     return _image_response(page.image)

@@ -155,11 +155,12 @@ TABLE: dict[str, tuple[str, ...]] = {
                                                       "login login 403   403   200   200   200"),
     "surveys:scan_batch":                ("GET",      "login login 404   200   200   200   404"),
     "surveys:scan_restart":              ("POST",     "login login 404   403   302   302   404"),
-    "surveys:review_next":               ("GET",      "login login 404   302   302   302   404"),
-    "surveys:review_item":               ("GET POST", "login login 404   200   200   200   404",
+    # A scanned form is one resident's handwriting: for those who enter answers, not viewers.
+    "surveys:review_next":               ("GET",      "login login 404   403   302   302   404"),
+    "surveys:review_item":               ("GET POST", "login login 404   403   200   200   404",
                                                       "login login 404   403   400   400   404"),
-    "surveys:review_crop":               ("GET",      "login login 404   200   200   200   404"),
-    "surveys:scan_page_image":           ("GET",      "login login 404   200   200   200   404"),
+    "surveys:review_crop":               ("GET",      "login login 404   403   200   200   404"),
+    "surveys:scan_page_image":           ("GET",      "login login 404   403   200   200   404"),
     # Pilots and their cycles
     "pilots:pilot_list":                 ("GET",      "login login 200   200   200   200   200"),
     "pilots:pilot_create":               ("GET POST", "login login 403   403   403   200   200",

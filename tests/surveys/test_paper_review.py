@@ -130,16 +130,21 @@ def test_a_decided_item_is_not_decided_again(client, clerk, planner, held):
     assert ReviewItem.objects.get(pk=items["entry"].pk).decision == {"values": ["card"]}
 
 
-def test_viewer_may_look_but_not_decide(client, viewer, held):
-    _, items = held
+def test_viewers_see_no_scanned_handwriting(client, viewer, held):
+    """A crop is part of one resident's form: row-level data, like the response exports."""
+    batch, items = held
     client.force_login(viewer)
-    response = client.get(url("review_item", items["entry"].pk))
-    assert response.status_code == HTTPStatus.OK
-    assert "deciding it is for clerks and planners" in response.content.decode()
-    assert 'name="value"' not in response.content.decode()
-    assert client.get(url("review_crop", items["entry"].pk)).status_code == HTTPStatus.OK
+    for address in (url("review_item", items["entry"].pk), url("review_crop", items["entry"].pk),
+                    url("review_next", batch.pk)):
+        assert client.get(address).status_code == HTTPStatus.FORBIDDEN
     assert client.post(url("review_item", items["entry"].pk), {"value": "card"}).status_code == HTTPStatus.FORBIDDEN
     assert ReviewItem.objects.get(pk=items["entry"].pk).decided_at is None
+    # The batch's progress and counts stay readable, without links into the forms.
+    page = client.get(reverse("surveys:scan_batch", kwargs={"pk": batch.pk})).content.decode()
+    assert reverse("surveys:review_next", kwargs={"pk": batch.pk}) not in page
+    listing = client.get(reverse("surveys:scan_list")).content.decode()
+    assert f"Batch {batch.pk}" in listing or str(batch.pk) in listing
+    assert reverse("surveys:review_next", kwargs={"pk": batch.pk}) not in listing
 
 
 @pytest.mark.parametrize("persona", ["other_planner", "outsider"])

@@ -395,7 +395,9 @@ def test_team_members_see_the_batch_and_each_pages_outcome(english, request, per
     assert "bad.pdf" in html and "The PDF is damaged" in html
     assert "Sheet 1001 page 1 was scanned before; it is not counted again." in html
     assert "No QR code was found on the page." in html
-    assert reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=4).pk}) in html
+    # The page itself is one resident's form: linked for those who review, not for viewers.
+    image = reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=4).pk})
+    assert (image in html) == (persona != "viewer")
     list_html = english.get(LIST).content.decode()
     assert batch_url(finished) in list_html and "4 of 4" in list_html
     assert ("Upload scans" in list_html) == (persona != "viewer")
@@ -410,9 +412,14 @@ def test_other_teams_do_not_see_the_batch_or_its_pages(client, request, persona,
     assert batch_url(finished) not in client.get(LIST).content.decode()
 
 
-def test_page_image_is_served_to_members(client, viewer, finished):
+def test_page_image_is_served_to_clerks_not_viewers(client, clerk, viewer, finished):
     client.force_login(viewer)
-    response = client.get(reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=4).pk}))
+    image = reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=4).pk})
+    assert client.get(image).status_code == HTTPStatus.FORBIDDEN
+    assert image not in client.get(batch_url(finished)).content.decode()
+    client.force_login(clerk)
+    assert image in client.get(batch_url(finished)).content.decode()
+    response = client.get(image)
     assert response.status_code == HTTPStatus.OK and response["Content-Type"] == "image/png"
     # A page read cleanly keeps no image of its own: the upload holds it.
     assert client.get(reverse("surveys:scan_page_image", kwargs={"pk": finished.pages.get(index=1).pk})).status_code == 404
