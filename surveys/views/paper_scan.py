@@ -235,7 +235,8 @@ def _posted_decision(request: HttpRequest, item: ReviewItem, question: Question 
     if "blank" in request.POST:
         return {"blank": True}, ""
     if item.kind == ReviewKind.TEXT:
-        text = request.POST.get("text", "").strip()
+        # NUL cannot be typed and PostgreSQL refuses it in the decision's and the audit's jsonb.
+        text = request.POST.get("text", "").replace("\x00", "").strip()
         if not text:
             return None, _("Type what is written, or choose “Blank” when nothing is.")
         return {"text": text}, ""

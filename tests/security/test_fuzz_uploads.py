@@ -84,6 +84,58 @@ def test_scan_upload(client, clerk, survey):
     fuzz(client, [with_sweep(target)], examples=60)
 
 
+def test_feedback_report_with_photo(client, clerk, team, places, cycle):
+    """An officer's report on their task and a clerk's for an officer: scores, problems (a
+    formset, whose management fields are fuzzed too), a suggestion, and a photo of anything."""
+    from tests.pilots.feedback_factories import make_assignment, make_task
+    from tests.pilots.officer_factories import make_officer_user
+
+    user, officer = make_officer_user(team)
+    mine, theirs = make_assignment(make_task(cycle), officer), make_assignment(make_task(cycle, "Read a notice"))
+    photo = Upload("photo.jpg", REAL["jpeg"], "image/jpeg")
+    photos = uploads(REAL["jpeg"], REAL["png"], REAL["webp"], names=["photo.jpg", "IMG_0001.PNG", "p.webp"])
+    hints = {"managed": ["with_help", "yes", "no"], "ease": ["2"], "usefulness": ["4"], "accessibility": ["1"],
+             "problem-0-severity": ["", "major"], "problem-0-description": ["", "The button is too small."]}
+    client.force_login(user)
+    page = f"/officer/tasks/{mine.pk}/report/"
+    report = Target(page, form_for(client, page), files=photos, good_file=photo, hints=hints, accepts_baseline=True)
+    fuzz(client, [with_sweep(report)], examples=50)
+
+    client.force_login(clerk)
+    page = f"/staff/tasks/{theirs.pk}/feedback/"
+    assisted = Target(page, form_for(client, page), files=photos, good_file=photo, hints=hints, accepts_baseline=True)
+    fuzz(client, [assisted], examples=30)
+
+
+def test_scan_review_decisions(client, clerk, team, survey):
+    """A clerk decides what a resident marked: a choice, several, typed writing, or blank."""
+    from surveys.paper.models import ReviewItem
+    from surveys.paper.scanning import accept_upload, process_batch
+    from tests.surveys.paper_scan_helpers import (
+        Hold, Result, ScriptedReader, answers_page_1, page_of, print_sheets, tiff_pages, upload,
+    )
+
+    print_sheets(survey, copies=1)
+    answers = answers_page_1()
+    del answers["entry"]
+    script = {
+        1: Result(page_of(survey, 1001, 1), status="review", answers=answers, holds=[Hold("entry")]),
+        2: Result(page_of(survey, 1001, 2), status="review", answers={"ease": ["4"]},
+                  holds=[Hold("problems", reason="a faint mark"), Hold("story", kind="text", reason="writing")]),
+    }
+    batch = accept_upload(team=team, user=clerk, files=[upload("held.tif", tiff_pages(1, 2))]).batch
+    process_batch(batch, read=ScriptedReader(script))
+    client.force_login(clerk)
+    targets = []
+    for item in ReviewItem.objects.order_by("pk"):
+        page = f"/staff/paper/review/{item.pk}/"
+        hints = {"text": ["字太小"]} if item.kind == "text" else {}
+        targets.append(Target(page, form_for(client, page), hints=hints, accepts_baseline=item.kind == "text"))
+    restart = f"/staff/paper/scans/{batch.pk}/restart/"
+    targets.append(Target(restart, form_for(client, f"/staff/paper/scans/{batch.pk}/", restart, missing_ok=True)))
+    fuzz(client, targets, examples=50)
+
+
 # --- What the fuzzing found, kept as plain tests --------------------------------------------------
 
 
