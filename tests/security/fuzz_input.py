@@ -32,6 +32,7 @@ class Form:
     action: str
     enctype: str
     fields: dict[str, Field] = field(default_factory=dict)
+    method: str = "POST"
 
     def add(self, name: str, kind: str, attrs: dict[str, str]) -> Field:
         if name not in self.fields:
@@ -53,10 +54,10 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attr_list) -> None:
         attrs = {k: v or "" for k, v in attr_list}
         if tag == "form":
-            if attrs.get("method", "get").lower() == "post":
-                action = urljoin(self.page_url, attrs.get("action") or self.page_url)
-                self.form = Form(action=urlsplit(action).path, enctype=attrs.get("enctype", ""))
-                self.forms.append(self.form)
+            action = urljoin(self.page_url, attrs.get("action") or self.page_url)
+            self.form = Form(action=urlsplit(action).path, enctype=attrs.get("enctype", ""),
+                             method=attrs.get("method", "get").upper())
+            self.forms.append(self.form)
             return
         if self.form is None or ("name" not in attrs and tag != "option"):
             if tag == "option" and self.select is not None:
@@ -120,12 +121,13 @@ def forms_on(client: Client, page: str) -> list[Form]:
     return parser.forms
 
 
-def form_for(client: Client, page: str, action: str | None = None, *, missing_ok: bool = False) -> Form:
+def form_for(client: Client, page: str, action: str | None = None, *, missing_ok: bool = False,
+             method: str = "POST") -> Form:
     """The page's post form that posts to `action` (by default, to the page itself). With
     `missing_ok`, a page that shows no such form (a refusal) gives an empty one: posting to
     the URL anyway is what a tampered request does."""
     action = action or urlsplit(page).path
-    found = [form for form in forms_on(client, page) if form.action == action]
+    found = [form for form in forms_on(client, page) if form.action == action and form.method == method]
     assert found or missing_ok, f"no form on {page} posts to {action}"
     return found[0] if found else Form(action=action, enctype="")
 

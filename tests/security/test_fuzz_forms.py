@@ -12,7 +12,9 @@ import pytest
 from hypothesis import strategies as st
 
 from surveys.models import Progress, Status, Survey
-from tests.security.fuzzing import NASTY_TEXT, Form, Target, any_text, choose, form_for, fuzz, nasty_value
+from tests.security.fuzzing import (
+    NASTY_TEXT, Form, Target, any_text, choose, form_for, forms_on, fuzz, nasty_value,
+)
 from tests.surveys.conftest import full_answers, occupations, survey  # noqa: F401  (fixtures)
 from tests.pilots.conftest import cycle, pilot  # noqa: F401  (fixtures)
 
@@ -158,7 +160,7 @@ def test_survey_builder_forms(client, planner, survey, full_answers):
         for action in ("questions/{pk}/move/", "publish/", "close/", "duplicate/"):
             url = f"{base}/{action}".format(pk=s.questions.order_by("position").last().pk)
             targets.append(Target(url, form_for(client, f"{base}/", url, missing_ok=True), prepare=responses))
-    fuzz(client, targets, examples=150)
+    fuzz(client, targets, examples=100)
 
 
 # --- Pilots and their cycles ---------------------------------------------------------------------
@@ -227,6 +229,67 @@ def test_panel_quota_task_and_assign_forms(client, planner, team, pilot, cycle):
         Target(f"{t}assign/", form_for(client, f"{t}assign/?wanted=2", f"{t}assign/"), accepts_baseline=True,
                hints={"wanted": ["2"]}),
     ]
+    fuzz(client, targets, examples=80)
+
+
+# --- Triage of officers' feedback ----------------------------------------------------------------
+
+
+def test_feedback_triage_and_change(client, planner, team, places, cycle):
+    from tests.pilots.feedback_factories import make_assignment, make_feedback, make_task
+
+    client.force_login(planner)
+    _language(client)
+    feedback = make_feedback(make_assignment(make_task(cycle)), problems=[("major", "The button is too small.")])
+    detail = f"/staff/feedback/{feedback.pk}/"
+    targets = [
+        Target(f"{detail}triage/", form_for(client, detail, f"{detail}triage/"), accepts_baseline=True,
+               hints={"status": ["accepted", "declined"], "reason": ["Too costly this year."]}),
+        Target(f"{detail}change/", form_for(client, f"{detail}change/"), accepts_baseline=True),
+    ]
+    fuzz(client, targets, examples=50)
+
+
+# --- Signing in, language and text size ----------------------------------------------------------
+
+
+def test_sign_in_language_and_text_size(client, clerk, planner):
+    """allauth's sign-in (a clerk's, and a planner's, who goes on to the authenticator code),
+    password reset, the language switch and the text-size control every page carries."""
+    from tests.conftest import PASSWORD
+
+    _language(client)
+    home = "/"
+    targets = [
+        Target("/accounts/login/", form_for(client, "/accounts/login/"), accepts_baseline=True,
+               hints={"login": [clerk.email, planner.email, "nobody@lanhai.example"], "password": [PASSWORD]}),
+        Target("/accounts/password/reset/", form_for(client, "/accounts/password/reset/"), accepts_baseline=True,
+               hints={"email": [clerk.email]}),
+        Target("/i18n/setlang/", form_for(client, home, "/i18n/setlang/"), accepts_baseline=True),
+        Target("/text-size/", form_for(client, home, "/text-size/"), accepts_baseline=True),
+    ]
+    fuzz(client, targets, examples=60)
+
+    client.post("/accounts/login/", {"login": planner.email, "password": PASSWORD})  # on to the code
+    code = "/accounts/2fa/authenticate/"
+    fuzz(client, [Target(code, form_for(client, code))], examples=25)
+
+
+# --- Filters (GET forms) ----------------------------------------------------------------------
+
+
+def test_filter_forms(client, planner, team, survey, pilot, cycle):
+    """The dashboards' and lists' filters are GET forms: any query answers a page, and no
+    page that answers one writes anything."""
+    client.force_login(planner)
+    _language(client)
+    pages = [f"/staff/surveys/{survey.slug}/dashboard/", f"/staff/pilots/{pilot.pk}/dashboard/", "/staff/officers/",
+             f"/staff/pilots/{pilot.pk}/feedback/", f"/staff/surveys/{survey.slug}/questions/new/"]
+    targets = [
+        Target(form.action, form, method="GET")
+        for page in pages for form in forms_on(client, page) if form.method == "GET" and form.fields
+    ]
+    assert len(targets) >= len(pages)
     fuzz(client, targets, examples=80)
 
 

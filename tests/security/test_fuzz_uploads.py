@@ -99,12 +99,12 @@ def test_feedback_report_with_photo(client, clerk, team, places, cycle):
     client.force_login(user)
     page = f"/officer/tasks/{mine.pk}/report/"
     report = Target(page, form_for(client, page), files=photos, good_file=photo, hints=hints, accepts_baseline=True)
-    fuzz(client, [with_sweep(report)], examples=50)
+    fuzz(client, [with_sweep(report)], examples=40)
 
     client.force_login(clerk)
     page = f"/staff/tasks/{theirs.pk}/feedback/"
     assisted = Target(page, form_for(client, page), files=photos, good_file=photo, hints=hints, accepts_baseline=True)
-    fuzz(client, [assisted], examples=30)
+    fuzz(client, [assisted], examples=20)
 
 
 def test_scan_review_decisions(client, clerk, team, survey):
