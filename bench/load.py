@@ -431,8 +431,8 @@ def main() -> None:
     tally, notes = Tally(), []
     try:
         stack.wait_for_port(port)
-        warm = stack.warm_up(port, BASE, 2 * len(stack.children(server.pid)))
-        workers = len(stack.children(server.pid))
+        workers = stack.wait_for_workers(server.pid, args.workers or 2 * (os.cpu_count() or 1) + 1)
+        warm = stack.warm_up(port, BASE, 2 * workers)
         began = time.monotonic()
         deadline = began + args.seconds
         ramp = min(10.0, args.seconds / 10)  # residents arrive over the first seconds, not all at once

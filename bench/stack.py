@@ -82,6 +82,14 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:g} s")
 
 
+def wait_for_workers(master: int, count: int, timeout: float = 60) -> int:
+    """How many workers gunicorn has forked, once it has `count` (or the timeout passed)."""
+    deadline = time.monotonic() + timeout
+    while len(children(master)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(children(master))
+
+
 def warm_up(port: int, path: str, concurrency: int, timeout: float = 180) -> float:
     """Send `concurrency` requests at once until all come back within a second: every web
     worker has then loaded the URLconf and its imports, which on a busy machine takes a while.
@@ -104,7 +112,7 @@ def warm_up(port: int, path: str, concurrency: int, timeout: float = 180) -> flo
             except OSError:
                 times.append(float("inf"))
 
-        threads = [threading.Thread(target=one) for _ in range(concurrency)]
+        threads = [threading.Thread(target=one) for _ in range(max(1, concurrency))]
         for thread in threads:
             thread.start()
         for thread in threads:
