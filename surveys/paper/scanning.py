@@ -53,6 +53,10 @@ class UploadOutcome:
     refused: list[ScanFile] = field(default_factory=list)
 
 
+STORED_EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "png": "png", "jpeg": "jpg"}
+
+
+@transaction.atomic  # all of the batch or none of it, whatever goes wrong on the way
 def accept_upload(*, team: Team, user, files: Iterable[File]) -> UploadOutcome:
     """Create a scan batch from uploaded (or, for the command, opened) files.
 
@@ -64,12 +68,14 @@ def accept_upload(*, team: Team, user, files: Iterable[File]) -> UploadOutcome:
     for upload in files:
         name = (getattr(upload, "name", "") or "scan").rsplit("/", 1)[-1][:255]
         try:
-            pages = check_file(name, upload.size, upload)[1]
+            kind, pages = check_file(name, upload.size, upload)
         except FileRefused as refused:
             outcome.refused.append(ScanFile.objects.create(batch=batch, name=name, problem=str(refused)))
             continue
         scan_file = ScanFile(batch=batch, name=name, pages=pages)
-        scan_file.upload.save(name, upload, save=False)
+        # Stored under a name of our own (the sender's stays in `name`): a name with no
+        # character a file name may keep, such as "×.pdf", made the storage refuse the file.
+        scan_file.upload.save(f"scan.{STORED_EXTENSIONS[kind]}", upload, save=False)
         scan_file.save()
         outcome.accepted.append(scan_file)
     batch.pages_total = sum(f.pages for f in outcome.accepted)

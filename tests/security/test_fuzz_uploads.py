@@ -167,3 +167,14 @@ def _file(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def test_a_scan_whose_name_keeps_no_character_is_stored(client, clerk, survey):
+    """"×" has no character a file name may keep: the storage refused it (a 400) after the
+    batch was made. The file is stored under a name of our own and listed under its own."""
+    from surveys.paper.models import ScanBatch, ScanFile
+
+    client.force_login(clerk)
+    response = client.post("/staff/paper/scans/new/", {"team": survey.team_id, "files": _file("×", REAL["tiff"])})
+    assert response.status_code == 302
+    assert ScanBatch.objects.count() == 1 and ScanFile.objects.get().name == "×"
