@@ -92,7 +92,8 @@ TYPES = ["application/octet-stream", "application/pdf", "image/png", "image/jpeg
 def sweep_files(good: Upload) -> list[Upload]:
     """What the sweep sends in a file field: every real kind, bomb and special case under the
     good file's name, and the good file under names and types that lie."""
-    names = ["", "../../etc/passwd", "a\x00b.pdf", "x" * 300 + ".pdf", "\u202efdp.exe", 'quote".png', "长者版.csv"]
+    names = ["", ".", "..", "×", "?*<>|", "../../etc/passwd", "a\x00b.pdf", "x" * 300 + ".pdf", "\u202efdp.exe",
+             'quote".png', "长者版.csv"]
     return [
         *(Upload(good.name, data, good.content_type) for data in [*REAL.values(), *BOMBS, *SPECIAL]),
         *(Upload(name, good.content, "text/html") for name in names),

@@ -9,6 +9,7 @@ import secrets
 from urllib.parse import quote
 
 import pytest
+from django.test import Client
 from hypothesis import strategies as st
 
 from surveys.models import Progress, Status, Survey
@@ -261,11 +262,16 @@ def test_sign_in_language_and_text_size(client, clerk, planner):
 
     _language(client)
     home = "/"
+    signed_in = Client()
+    signed_in.force_login(clerk)
     targets = [
         Target("/accounts/login/", form_for(client, "/accounts/login/"), accepts_baseline=True,
                hints={"login": [clerk.email, planner.email, "nobody@lanhai.example"], "password": [PASSWORD]}),
         Target("/accounts/password/reset/", form_for(client, "/accounts/password/reset/"), accepts_baseline=True,
                hints={"email": [clerk.email]}),
+        Target("/accounts/password/change/", form_for(signed_in, "/accounts/password/change/"), accepts_baseline=True,
+               hints={"oldpassword": [PASSWORD], "password1": ["a-new-horse-battery"],
+                      "password2": ["a-new-horse-battery"]}, prepare=lambda data: client.force_login(clerk)),
         Target("/i18n/setlang/", form_for(client, home, "/i18n/setlang/"), accepts_baseline=True),
         Target("/text-size/", form_for(client, home, "/text-size/"), accepts_baseline=True),
     ]
@@ -291,6 +297,8 @@ def test_filter_forms(client, planner, team, survey, pilot, cycle):
         for page in pages for form in forms_on(client, page) if form.method == "GET" and form.fields
     ]
     assert len(targets) >= len(pages)
+    officers = next(t for t in targets if t.url == "/staff/officers/")
+    targets.append(Target("/staff/officers/export.csv", officers.form, method="GET"))  # the list's filters
     fuzz(client, targets, examples=80)
 
 
@@ -351,11 +359,12 @@ def test_assisted_entry_invitations_and_printing(client, clerk, survey, full_ans
 def test_officer_sign_up_and_registration(client, clerk, planner, team, places, occupations):
     """The public sign-up under /join/<team>/, a clerk's registration in person, and a
     planner's decision on an application."""
-    from tests.pilots.officer_factories import make_officer
     from pilots.models.panels import OfficerStatus
+    from tests.pilots.officer_factories import make_officer, make_officer_user
 
     _language(client)
     applicant = make_officer(team, status=OfficerStatus.PENDING)
+    officer_user = make_officer_user(team)[0]
     targets = [Target(f"/join/{team.code}/", form_for(client, f"/join/{team.code}/"), accepts_baseline=True,
                       hints={"consent": ["on"], "phone": ["13900001234", "+86 139 0000 1234"]})]
     fuzz(client, targets, examples=40)
@@ -363,6 +372,10 @@ def test_officer_sign_up_and_registration(client, clerk, planner, team, places, 
     client.force_login(clerk)
     targets = [Target("/staff/officers/new/", form_for(client, "/staff/officers/new/"), accepts_baseline=True)]
     fuzz(client, targets, examples=30)
+
+    client.force_login(officer_user)
+    fuzz(client, [Target("/officer/withdraw/", form_for(client, "/officer/withdraw/"), accepts_baseline=True)],
+         examples=10)
 
     client.force_login(planner)
     decide = f"/staff/officers/{applicant.pk}/decide/"
