@@ -8,14 +8,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from citylab import textsize
 from citylab.access import ALLOWED, Action
 from citylab.models import AgeBand, District, Membership, PopulationFigure, Team
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "citylab/home.html")
 
@@ -37,7 +37,7 @@ def text_size(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     memberships = (
@@ -66,7 +66,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "citylab/staff_home.html", {"rows": rows, "work_links": work_links})
 
 
-@require_GET
+@require_safe
 @login_required
 def team_detail(request: HttpRequest, code: str) -> TemplateResponse:
     team = get_object_or_404(
@@ -78,7 +78,7 @@ def team_detail(request: HttpRequest, code: str) -> TemplateResponse:
     return TemplateResponse(request, "citylab/team_detail.html", {"team": team})
 
 
-@require_GET
+@require_safe
 @login_required
 def population(request: HttpRequest) -> TemplateResponse:
     """District × age band population: what surveys and pilots are weighted to.
@@ -113,7 +113,7 @@ def population(request: HttpRequest) -> TemplateResponse:
     )
 
 
-@require_GET
+@require_safe
 def health(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitors: 200 when the database answers, 503 when it does not."""
     try:

@@ -60,7 +60,7 @@ def _refresh_initial(form_class, data) -> dict[str, object]:
             else data.get(name) for name in fields if name in data}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def cycle_edit(request: HtmxRequest, pk: int, number: int) -> HttpResponse:
@@ -83,7 +83,7 @@ def cycle_edit(request: HtmxRequest, pk: int, number: int) -> HttpResponse:
     return TemplateResponse(request, template, {"form": form, "cycle": cycle})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def change_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     cycle = cycle_for(request, pk, number, Action.DESIGN)
@@ -97,7 +97,7 @@ def change_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return TemplateResponse(request, "pilots/change_form.html", {"form": form, "cycle": cycle})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def variant_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     cycle = cycle_for(request, pk, number, Action.DESIGN)
@@ -111,7 +111,7 @@ def variant_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return TemplateResponse(request, "pilots/variant_form.html", {"form": form, "cycle": cycle})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def counts_upload(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """The operator's counts for the cycle. Every problem in the file is listed at once, and a
@@ -155,7 +155,7 @@ def stage_change(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return redirect(cycle)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def decision_create(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """Record a decision on the cycle, with the verdict it is made on. Never edited afterwards."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from citylab import audit, charts
@@ -29,7 +29,7 @@ from surveys.options import answer_options
 TEMPLATE = "pilots/dashboard/pilot_dashboard.html"
 
 
-@require_GET
+@require_safe
 @login_required
 def portfolio(request: HttpRequest) -> TemplateResponse:
     """Every pilot of the user's teams with its verdict, every open survey by channel."""
@@ -74,7 +74,7 @@ def _filename(dash: dashboard.Dashboard) -> str:
     return f"pilot-{dash.pilot.pk}-cycle-{number}"
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def pilot_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -91,7 +91,7 @@ def pilot_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @login_required
 def pilot_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The evaluation report for the decision meeting: one page to print (A4), same filters."""
@@ -103,7 +103,7 @@ def pilot_report(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @login_required
 def pilot_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pilot = _pilot(request, pk)

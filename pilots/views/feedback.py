@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_safe, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from citylab.access import ALLOWED, Action, get_for_member_or_404
@@ -110,7 +110,7 @@ def own_assignment(request: HttpRequest, pk: int) -> Assignment:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def feedback_report(request: HttpRequest, assignment: int) -> HttpResponse:
@@ -126,7 +126,7 @@ def feedback_report(request: HttpRequest, assignment: int) -> HttpResponse:
                        saved=lambda feedback: done)
 
 
-@require_GET
+@require_safe
 @login_required
 def feedback_report_done(request: HttpRequest, assignment: int) -> HttpResponse:
     task = own_assignment(request, assignment)
@@ -137,7 +137,7 @@ def feedback_report_done(request: HttpRequest, assignment: int) -> HttpResponse:
                             {"assignment": task, "feedback": feedback, "home_url": reverse("pilots:officer_home")})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def feedback_assisted(request: HttpRequest, assignment: int) -> HttpResponse:
@@ -174,7 +174,7 @@ def feedback_for(request: HttpRequest, pk: int, action: Action) -> Feedback:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def feedback_list(request: HttpRequest, pk: int) -> TemplateResponse:
     pilot = pilot_for(request, pk)
@@ -224,7 +224,7 @@ def detail_context(feedback: Feedback, triage_form: TriageForm | None = None) ->
             "triage_form": triage_form, "errors": errors}
 
 
-@require_GET
+@require_safe
 @login_required
 def feedback_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     feedback = feedback_for(request, pk, Action.VIEW)
@@ -270,7 +270,7 @@ def change_draft(feedback: Feedback) -> dict[str, str]:
     return {"what": "", "reason": reason}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def feedback_change_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a new change in the pilot's change log, drafted from this feedback, and link it."""
@@ -295,7 +295,7 @@ def feedback_change_create(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 @login_required
 def feedback_photo(request: HttpRequest, pk: int) -> FileResponse:
     """The photo, to the owning team only: it is not under a public media address."""
@@ -326,7 +326,7 @@ def suppressed(cells: list[dict], total: int) -> tuple[list[dict], int]:
     return shown, rest if shown else 0
 
 
-@require_GET
+@require_safe
 def you_said_we_did(request: HttpRequest, pk: int) -> TemplateResponse:
     """The changes a pilot made because of officers' feedback: counts only, small cells hidden.
 

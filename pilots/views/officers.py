@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe, require_http_methods
 
 from citylab.access import ALLOWED, Action, get_for_member_or_404, roles_allowed
 from citylab.audit import record
@@ -53,7 +53,7 @@ def _officer_for(request: HttpRequest, pk: int, action: Action = Action.VIEW) ->
 # --- The public sign-up ---------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def officer_signup(request: HttpRequest, team_code: str) -> HttpResponse:
     team = get_object_or_404(Team, code=team_code)
     form = SignUpForm(posted(request))
@@ -67,7 +67,7 @@ def officer_signup(request: HttpRequest, team_code: str) -> HttpResponse:
     return TemplateResponse(request, "pilots/officers/signup.html", {"team": team, "form": form})
 
 
-@require_GET
+@require_safe
 def officer_signup_done(request: HttpRequest, team_code: str) -> TemplateResponse:
     team = get_object_or_404(Team, code=team_code)
     return TemplateResponse(request, "pilots/officers/signup_done.html", {"team": team, "duplicate": False})
@@ -76,7 +76,7 @@ def officer_signup_done(request: HttpRequest, team_code: str) -> TemplateRespons
 # --- Staff pages ----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def officer_list(request: HttpRequest) -> TemplateResponse:
     teams = Team.objects.for_member(request.user)
@@ -103,7 +103,7 @@ EXPORT_COLUMNS = ["officer", "team", "status", "recruited", "age_band", "distric
                   "smartphone", "joined", "decided", "withdrawn"]
 
 
-@require_GET
+@require_safe
 @login_required
 def officer_export(request: HttpRequest) -> HttpResponse:
     """The planner's officers (the list's filters applied) as CSV, for coverage work in a
@@ -132,7 +132,7 @@ def officer_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def officer_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     officer = _officer_for(request, pk)
@@ -155,7 +155,7 @@ def _availability_labels(officer: Officer) -> list[str]:
     return [str(labels.get(value, value)) for value in officer.availability or []]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def officer_register_view(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.for_member(request.user, roles=CONTACT_ROLES)
@@ -179,7 +179,7 @@ def officer_register_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "pilots/officers/officer_register.html", {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def officer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     officer = _officer_for(request, pk, Action.DECIDE)
@@ -207,7 +207,7 @@ def officer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def officer_withdraw_staff(request: HttpRequest, pk: int) -> HttpResponse:
     officer = _officer_for(request, pk, Action.DECIDE)
@@ -232,7 +232,7 @@ def _own_officer(request: HttpRequest) -> Officer | None:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def officer_home(request: HttpRequest) -> TemplateResponse:
     officer = _own_officer(request)
@@ -254,7 +254,7 @@ def officer_home(request: HttpRequest) -> TemplateResponse:
     })
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def officer_withdraw_self(request: HttpRequest) -> HttpResponse:
     officer = _own_officer(request)
@@ -267,6 +267,6 @@ def officer_withdraw_self(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "pilots/officers/officer_withdraw.html", {"officer": officer, "staff": False})
 
 
-@require_GET
+@require_safe
 def officer_withdrawn(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "pilots/officers/withdrawn.html", {})

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_safe, require_http_methods, require_POST
 
 from citylab.access import ALLOWED, Action, get_for_member_or_404, roles_allowed
 from citylab.audit import record
@@ -57,7 +57,7 @@ def may(obj, action: Action) -> bool:
 # --- Panels -----------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def panel_list(request: HttpRequest) -> TemplateResponse:
     panels = (
@@ -70,7 +70,7 @@ def panel_list(request: HttpRequest) -> TemplateResponse:
     })
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def panel_create(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN))
@@ -84,7 +84,7 @@ def panel_create(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "pilots/panels/panel_form.html", {"form": form, "panel": None})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def panel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     panel = panel_for(request, pk, Action.DESIGN)
@@ -103,7 +103,7 @@ def panel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "pilots/panels/panel_form.html", {"form": form, "panel": panel})
 
 
-@require_GET
+@require_safe
 @login_required
 def panel_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     panel = panel_for(request, pk)
@@ -123,7 +123,7 @@ def panel_detail(request: HttpRequest, pk: int) -> TemplateResponse:
 # --- Members ----------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def members_add(request: HttpRequest, pk: int) -> HttpResponse:
     panel = panel_for(request, pk, Action.DESIGN)
@@ -155,7 +155,7 @@ def member_remove(request: HttpRequest, pk: int, officer_pk: int) -> HttpRespons
 # --- Quotas and coverage ----------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def quotas_edit(request: HttpRequest, pk: int) -> HttpResponse:
     panel = panel_for(request, pk, Action.DESIGN)
@@ -170,7 +170,7 @@ def quotas_edit(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def quotas_derive(request: HttpRequest, pk: int) -> HttpResponse:
     panel = panel_for(request, pk, Action.DESIGN)
@@ -191,7 +191,7 @@ def quotas_derive(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "pilots/panels/quota_derive.html", {"form": form, "panel": panel})
 
 
-@require_GET
+@require_safe
 @login_required
 def panel_coverage(request: HttpRequest, pk: int) -> TemplateResponse:
     panel = panel_for(request, pk)
@@ -206,7 +206,7 @@ def panel_coverage(request: HttpRequest, pk: int) -> TemplateResponse:
 # --- Test tasks -------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     panel = panel_for(request, pk, Action.DESIGN)
@@ -220,7 +220,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "pilots/panels/task_form.html", {"form": form, "panel": panel})
 
 
-@require_GET
+@require_safe
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     task = task_for(request, pk)
@@ -239,7 +239,7 @@ def task_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     })
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Propose a balanced set of officers (GET with a number), then assign the ticked ones (POST)."""

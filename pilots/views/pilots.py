@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe, require_http_methods
 
 from citylab.access import ALLOWED, Action, get_for_member_or_404, roles_allowed
 from citylab.models import Community, Role, Team
@@ -63,7 +63,7 @@ def cycles_with_history(pilot: Pilot) -> list[Cycle]:
     return cycles
 
 
-@require_GET
+@require_safe
 @login_required
 def pilot_list(request: HttpRequest) -> TemplateResponse:
     # Every pilot's current verdict in a fixed number of queries (pilots/portfolio.py reads all
@@ -77,7 +77,7 @@ def pilot_list(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "pilots/pilot_list.html", {"rows": rows, "can_create": can_create})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def pilot_create(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN))
@@ -94,7 +94,7 @@ def pilot_create(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "pilots/pilot_form.html", {"form": form, "pilot": None})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def pilot_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pilot = pilot_for(request, pk, Action.DESIGN)
@@ -143,14 +143,14 @@ def _page(request: HttpRequest, pilot: Pilot, number: int | None) -> TemplateRes
     return TemplateResponse(request, PAGE, context)
 
 
-@require_GET
+@require_safe
 @login_required
 def pilot_detail(request: HttpRequest, pk: int) -> TemplateResponse:
     """The pilot with its latest cycle's verdict."""
     return _page(request, pilot_for(request, pk), None)
 
 
-@require_GET
+@require_safe
 @login_required
 def cycle_detail(request: HttpRequest, pk: int, number: int) -> TemplateResponse:
     """The same page for any cycle, the older ones included."""

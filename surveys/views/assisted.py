@@ -128,7 +128,7 @@ def _posted(data: QueryDict, question: Question) -> object:
     return values[0] if values else None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @never_cache  # the Back button fetches a fresh form (and nonce) instead of the filled-in one
 def assisted_entry(request: HttpRequest, slug: str) -> HttpResponse:

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_safe, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from django_htmx.middleware import HtmxDetails
@@ -126,7 +126,7 @@ def _status_changed(request: HtmxRequest, survey: Survey, message: str, *, error
 # --- Surveys --------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def survey_list(request: HtmxRequest) -> TemplateResponse:
     # One query for the table, however many surveys: the response count is a SQL aggregate.
@@ -142,7 +142,7 @@ def survey_list(request: HtmxRequest) -> TemplateResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def survey_create(request: HtmxRequest) -> HttpResponse:
     teams = Team.objects.for_member(request.user, roles=roles_allowed(Action.DESIGN))
@@ -156,7 +156,7 @@ def survey_create(request: HtmxRequest) -> HttpResponse:
     return TemplateResponse(request, "surveys/builder/survey_form.html", {"form": form, "survey": None})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def survey_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     survey = _survey(request, slug, Action.DESIGN)
@@ -168,7 +168,7 @@ def survey_edit(request: HtmxRequest, slug: str) -> HttpResponse:
     return TemplateResponse(request, "surveys/builder/survey_form.html", {"form": form, "survey": survey})
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def survey_builder(request: HtmxRequest, slug: str) -> TemplateResponse:
@@ -179,7 +179,7 @@ def survey_builder(request: HtmxRequest, slug: str) -> TemplateResponse:
     return TemplateResponse(request, template, _builder_context(request, survey))
 
 
-@require_GET
+@require_safe
 @login_required
 def survey_preview(request: HtmxRequest, slug: str) -> HttpResponse:
     """The questions as residents will see them, in the chosen language and text size."""
@@ -240,7 +240,7 @@ def survey_duplicate(request: HtmxRequest, slug: str) -> HttpResponse:
 # --- Questions ------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def question_new(request: HtmxRequest, slug: str) -> HttpResponse:
@@ -265,7 +265,7 @@ def question_new(request: HtmxRequest, slug: str) -> HttpResponse:
     return _editor(request, survey, form, editor_id="add-question", action=request.path)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def question_edit(request: HtmxRequest, slug: str, pk: int) -> HttpResponse:
@@ -304,7 +304,7 @@ def _editor(request: HtmxRequest, survey: Survey, form: QuestionForm, *, editor_
     return TemplateResponse(request, template, context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
 def question_delete(request: HtmxRequest, slug: str, pk: int) -> HttpResponse:

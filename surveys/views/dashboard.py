@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from citylab import charts
@@ -134,7 +134,7 @@ def dashboard_charts(d: Dashboard) -> list[charts.Chart]:
     return result
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe, require_http_methods
 
 from citylab.access import Action, roles_allowed
 from citylab.models import Team
@@ -49,7 +49,7 @@ class DefinitionUploadForm(forms.Form):
         return upload
 
 
-@require_GET
+@require_safe
 @login_required
 def definition_export(request: HttpRequest, slug: str) -> HttpResponse:
     """Any member of the owning team may download; to everyone else the survey does not exist."""
@@ -59,7 +59,7 @@ def definition_export(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def definition_import(request: HttpRequest) -> HttpResponse:
     """Create a survey from an uploaded definition, for one of the user's teams where they

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe, require_http_methods
 
 from citylab import audit
 from citylab.access import Action, get_for_member_or_404, may
@@ -134,7 +134,7 @@ def downloads(batch: InvitationBatch) -> list[Download]:
     ]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def batch_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The batches, their downloads, and for planners and clerks the form to make one."""
@@ -182,7 +182,7 @@ def not_open_reason(survey: Survey) -> str:
     return "closed"
 
 
-@require_GET
+@require_safe
 @login_required
 @never_cache  # the file holds the links themselves: no copy should stay in a shared cache
 def batch_links(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse:
@@ -194,7 +194,7 @@ def batch_links(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 @never_cache
 def batch_poster(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse:
@@ -210,7 +210,7 @@ def batch_poster(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse
     return _pdf(posters.poster_pdf(batch_sheet(request, batch, part)), f"{slug}-invitations-{batch.pk}{suffix}.pdf")
 
 
-@require_GET
+@require_safe
 @login_required
 def open_poster(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_for_member_or_404(Survey.objects.all(), request.user, Action.VIEW, slug=slug)

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe, require_http_methods
 
 from citylab.access import Action, get_for_member_or_404, may
 from citylab.models import Community
@@ -82,7 +82,7 @@ class PrintForm(forms.Form):
         return None if pk is None else self.communities[pk]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def print_page(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_for_member_or_404(Survey.objects.select_related("team"), request.user, Action.VIEW, slug=slug)
@@ -119,7 +119,7 @@ def print_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 @never_cache  # the serials on the forms are like ballot papers: no copy in a shared cache
 def batch_pdf(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse:

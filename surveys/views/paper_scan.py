@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_safe, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from citylab import audit
@@ -95,7 +95,7 @@ def _open_items(batch_ref) -> Subquery:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def scan_list(request: HttpRequest) -> HttpResponse:
     """The user's teams' scan batches, newest first, with what remains to review in each."""
@@ -114,7 +114,7 @@ def scan_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def scan_upload(request: HttpRequest) -> HttpResponse:
     teams = Team.objects.for_member(request.user, roles=roles_allowed(Action.ENTER)).order_by("code")
@@ -145,7 +145,7 @@ def scan_upload(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "surveys/paper/scan_upload.html", {"form": form})
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def scan_batch(request: HttpRequest, pk: int) -> HttpResponse:
@@ -205,7 +205,7 @@ def scan_restart(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("surveys:scan_batch", pk=batch.pk)
 
 
-@require_GET
+@require_safe
 @login_required
 def review_next(request: HttpRequest, pk: int) -> HttpResponse:
     """The batch's first item still to decide, or the batch page when none is left."""
@@ -264,7 +264,7 @@ def _next_item(item: ReviewItem, batch: ScanBatch) -> ReviewItem | None:
     return later or open_items.first()
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def review_item(request: HttpRequest, pk: int) -> HttpResponse:
     item, batch = _item_for(request, pk, Action.ENTER)
@@ -341,14 +341,14 @@ def _image_response(field) -> FileResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def review_crop(request: HttpRequest, pk: int) -> HttpResponse:
     item, _batch = _item_for(request, pk, Action.ENTER)
     return _image_response(item.crop)
 
 
-@require_GET
+@require_safe
 @login_required
 def page_image(request: HttpRequest, pk: int) -> HttpResponse:
     page = get_object_or_404(ScanPage.objects.only("pk", "batch_id", "image"), pk=pk)

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_safe, require_http_methods
 
 from surveys import flow
 from surveys.messages import error_message
@@ -85,7 +85,7 @@ def _question_url(survey: Survey, key: str | None, *, change: bool = False) -> s
     return f"{url}?change=1" if change else url
 
 
-@require_GET
+@require_safe
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey_or_unavailable(request, slug)
     if not isinstance(survey, Survey):
@@ -123,7 +123,7 @@ def _district_answer(questions: Sequence[Question], answers: dict[str, object]) 
     return None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     survey = _survey_or_unavailable(request, slug)
     if not isinstance(survey, Survey):
@@ -201,7 +201,7 @@ def _save_answer(survey: Survey, progress: Progress | None, key: str, value) -> 
     return progress
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def check(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey_or_unavailable(request, slug)
     if not isinstance(survey, Survey):
@@ -262,7 +262,7 @@ def _answer_text(question: Question, value: object, options: list[Option]) -> li
     return [labels.get(str(v), str(v)) for v in values]
 
 
-@require_GET
+@require_safe
 def done(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_object_or_404(Survey.objects.exclude(status=Status.DRAFT), slug=slug)
     progress = _progress(request, survey)
@@ -271,7 +271,7 @@ def done(request: HttpRequest, slug: str) -> HttpResponse:
     return TemplateResponse(request, "surveys/resident/done.html", {"survey": survey})
 
 
-@require_GET
+@require_safe
 def invitation(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """A single-use link: start a fresh answer sheet tied to it, then go to the start page."""
     survey = _survey_or_unavailable(request, slug)

@@ -13,7 +13,7 @@ import tempfile
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from citylab import audit
 from citylab.access import Action, get_for_member_or_404, may
@@ -25,7 +25,7 @@ from surveys.results import SMALL_CELL, survey_results
 SPOOL_LIMIT = 10 * 1024 * 1024
 
 
-@require_GET
+@require_safe
 @login_required
 def results(request: HttpRequest, slug: str) -> TemplateResponse:
     survey = get_for_member_or_404(Survey.objects.select_related("team"), request.user, Action.VIEW, slug=slug)
@@ -46,7 +46,7 @@ def results(request: HttpRequest, slug: str) -> TemplateResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def export(request: HttpRequest, slug: str, format: str) -> StreamingHttpResponse | FileResponse:
     """The responses as CSV (streamed as it is read) or XLSX (built, then sent).

@@ -142,3 +142,8 @@ def test_staff_landing_links_to_surveys_for_team_members_only(client, clerk, out
     assert "/staff/surveys/" in client.get("/staff/").text
     client.force_login(outsider)
     assert "/staff/surveys/" not in client.get("/staff/").text
+
+
+def test_health_answers_head_for_load_balancers(client, db):
+    response = client.head("/health/")
+    assert response.status_code == 200 and response.content == b""
