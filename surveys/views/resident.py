@@ -6,6 +6,7 @@ a long-lived cookie, so a resident can close the tab and come back to the same l
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -30,6 +31,10 @@ COOKIE_AGE = 365 * 24 * 3600  # no time limit: a year to come back
 
 
 COOKIE_PREFIX = "citylab_survey_"
+# Progress and invitation tokens are made by secrets.token_urlsafe. Anything else in a cookie
+# or a link was not made here and is not looked up: a NUL in it made PostgreSQL refuse the
+# query, a server error instead of a fresh start or the "unknown link" page.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _cookie(survey: Survey) -> str:
@@ -42,7 +47,8 @@ def _survey_or_unavailable(request: HttpRequest, slug: str) -> Survey | Template
     A returning resident's progress is read in the same query (its cookie is scoped to this
     survey's path) and kept on the request for `_progress`: one query fewer on every page.
     """
-    tokens = [value for name, value in request.COOKIES.items() if name.startswith(COOKIE_PREFIX)]
+    tokens = [value for name, value in request.COOKIES.items()
+              if name.startswith(COOKIE_PREFIX) and TOKEN.fullmatch(value)]
     survey, progress = survey_visit(slug, tokens)
     if survey is None:
         raise Http404
@@ -62,7 +68,7 @@ def _survey_or_unavailable(request: HttpRequest, slug: str) -> Survey | Template
 
 def _progress(request: HttpRequest, survey: Survey) -> Progress | None:
     token = request.COOKIES.get(_cookie(survey))
-    if not token:
+    if not token or not TOKEN.fullmatch(token):
         return None
     known = getattr(request, "survey_progress", None)
     if known is not None and known.survey_id == survey.pk and known.token == token:
@@ -277,7 +283,7 @@ def invitation(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     survey = _survey_or_unavailable(request, slug)
     if not isinstance(survey, Survey):
         return survey
-    invite = Invitation.objects.filter(token=token, batch__survey=survey).first()
+    invite = Invitation.objects.filter(token=token, batch__survey=survey).first() if TOKEN.fullmatch(token) else None
     if invite is None:
         return TemplateResponse(
             request, "surveys/resident/unavailable.html", {"survey": survey, "reason": "unknown_link"},

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from surveys.models import Progress, Status, Survey
 from tests.security.fuzzing import (
-    NASTY_TEXT, Form, Target, any_text, choose, form_for, forms_on, fuzz, nasty_value,
+    NASTY_TEXT, Form, Target, any_text, check_post, choose, form_for, forms_on, fuzz, nasty_value,
 )
 from tests.surveys.conftest import full_answers, occupations, survey  # noqa: F401  (fixtures)
 from tests.pilots.conftest import cycle, pilot  # noqa: F401  (fixtures)
@@ -72,7 +72,7 @@ def test_resident_question_pages_and_check(client, survey, full_answers):
                                                                st.none()), max_size=6), label="stored answers")
             Progress.objects.filter(pk=progress.pk).update(answers={**full_answers, **answers})
         elif who == "tampered cookie":
-            client.cookies[cookie] = data.draw(st.text("abc-_%;=\" ,", max_size=60))
+            client.cookies[cookie] = data.draw(st.text("abc-_%;=\" ,\x00\\", max_size=60), label="cookie")
         state(data)
 
     targets = []
@@ -310,6 +310,15 @@ def test_a_nul_in_a_text_answer_is_dropped(client, survey):
     response = client.post(f"/s/{survey.slug}/q/story/", {"answer": "字太小\x00"})
     assert response.status_code == 302
     assert Progress.objects.get().answers == {"story": "字太小"}
+
+
+def test_a_nul_in_a_link_or_cookie_is_not_looked_up(client, survey):
+    """PostgreSQL refuses NUL in a query: an invitation link or progress cookie with one was a
+    server error there. Now it is an unknown link, and a fresh start."""
+    _language(client)
+    assert check_post(client, f"/s/{survey.slug}/i/%00/", [], method="GET").status_code == 404
+    client.cookies[f"citylab_survey_{survey.pk}"] = "\x00"
+    assert check_post(client, f"/s/{survey.slug}/q/age/", [("answer", "70+")]).status_code == 302
 
 
 def test_check_after_an_answered_question_was_deleted(client, survey, full_answers):
