@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -156,8 +157,10 @@ class Estimate:
         return {"estimate": self.estimate, "low": self.low, "high": self.high, "n": _number(self.n)}
 
 
-@dataclass(frozen=True)
-class Segment:
+# Segments and changes are made by the ten thousand for a city-wide cycle: named tuples build
+# several times faster than frozen dataclasses (which set each field through
+# object.__setattr__), and are just as immutable.
+class Segment(NamedTuple):
     district: str
     age_band: str
     n: int
@@ -180,8 +183,7 @@ class Segment:
         }
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     district: str
     age_band: str
     previous: float
