@@ -275,10 +275,13 @@ def fuzz(client: Client, targets: Sequence[Target], *, examples: int = 40, sweep
     tables = watched_tables()
     cookies = copy.deepcopy(client.cookies)
     OUTCOMES.clear()
-    with quiet_refusals():
-        if sweep_first:
-            sweep(client, targets, tables, cookies)
-        _hypothesis(client, targets, tables, cookies, examples)
+    try:
+        with quiet_refusals():
+            if sweep_first:
+                sweep(client, targets, tables, cookies)
+            _hypothesis(client, targets, tables, cookies, examples)
+    finally:
+        client.cookies = cookies  # the browser as it was, not as the last example left it
     print("\n".join(f"{count:5} {status} {path}" for (path, status), count in sorted(OUTCOMES.items())))
 
 
