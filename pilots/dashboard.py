@@ -11,10 +11,11 @@ whatever the number of responses:
   point and segment; population figures.
 
 The survey's aggregates read every answer, so at a million responses each costs about 100x
-what it costs at 10,000. They are kept behind `surveys.dashboard.cached_for_survey`:
-keyed by the survey's latest response and its edit generation (a new or edited response is a
-new key) and by the cycle's mapping (questions and the values that count), and computed once
-per key whatever the filters, since the filters are applied here to the per-segment rows.
+what it costs at 10,000. Each is a `surveys.tallies.Tally`: its counts are kept in the cache,
+named by what is counted (the cycle's mapping: questions and the values that count), a request
+counts only the responses that arrived since and adds them, and an edited or deleted response
+has it counted again in full (see surveys/tallies.py). One count serves every filter: the
+filters are applied here to the per-segment rows.
 
 District and age-band filters then keep some of those segment rows (a pilot has tens of
 segments, not thousands), and `pilots.verdict.evaluate` turns them into intervals, states
@@ -31,9 +32,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 
 from django import forms
 from django.db.models import Count, Q
@@ -43,7 +43,7 @@ from citylab.models import AgeBand, District, PopulationFigure, Role
 from pilots.feedback_summary import CycleFeedbackSummary, cycle_feedback_summary
 from pilots.models import Cycle, Pilot
 from pilots.verdict import Change, Counts, Evaluation, Population, evaluate
-from surveys.dashboard import cached_for_survey
+from surveys import tallies
 from surveys.models import PREFER_NOT_TO_SAY, Answer, Channel, Kind, Response
 
 SMALL_CELL = 5  # as surveys/results.py: fewer respondents than this could point at a person
@@ -181,52 +181,72 @@ def imported_rows(cycles: list[Cycle]) -> dict[int, tuple[list[Row], bool]]:
     return found
 
 
-def survey_rows_by_channel(cycle: Cycle) -> dict[str, list[Row]]:
+def _segment_tally(cycle: Cycle) -> tallies.Tally | None:
     """`pilots.evaluation.survey_rows`, grouped by channel as well: one GROUP BY."""
     if cycle.survey_id is None or (cycle.adoption_question_id is None and cycle.satisfaction_question_id is None):
-        return {}
+        return None
     adoption = Q(question_id=cycle.adoption_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
     satisfaction = Q(question_id=cycle.satisfaction_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
     questions = [q for q in (cycle.adoption_question_id, cycle.satisfaction_question_id) if q]
-    # One answer row per ticked choice on a multiple-choice question: count respondents distinct.
+    # One answer row per ticked choice on a multiple-choice question: count respondents distinct
+    # (one response is in one part of a tally, so the parts' distinct counts add up).
     multiple = any(q is not None and q.kind == Kind.MULTIPLE for q in (cycle.adoption_question, cycle.satisfaction_question))
-    rows = (
-        Answer.objects.filter(response__survey_id=cycle.survey_id, question_id__in=questions)
-        .values_list("response__channel", "response__district__code", "response__age_band__code")
-        .annotate(
-            eligible=Count("response_id", filter=adoption, distinct=multiple),
-            adopters=Count("response_id", filter=adoption & Q(value__in=cycle.adopted_values), distinct=multiple),
-            satisfied=Count("response_id", filter=satisfaction & Q(value__in=cycle.satisfied_values), distinct=multiple),
-            rated=Count("response_id", filter=satisfaction, distinct=multiple),
+    adopted, satisfied = list(cycle.adopted_values), list(cycle.satisfied_values)
+
+    def rows(span: tallies.Span):
+        return (
+            span.narrow(Answer.objects.filter(question_id__in=questions), "response__")
+            .values_list("part", "response__channel", "response__district__code", "response__age_band__code")
+            .annotate(
+                eligible=Count("response_id", filter=adoption, distinct=multiple),
+                adopters=Count("response_id", filter=adoption & Q(value__in=adopted), distinct=multiple),
+                satisfied=Count("response_id", filter=satisfaction & Q(value__in=satisfied), distinct=multiple),
+                rated=Count("response_id", filter=satisfaction, distinct=multiple),
+            )
+            .order_by()
         )
-        .order_by()
-    )
+
+    return tallies.Tally(f"pilot-segments:{_mapping(cycle)}", rows, width=4)
+
+
+def _by_channel(counted: tallies.Counts) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = defaultdict(list)
-    for channel, d, a, e, x, s, r in rows:
-        out[channel].append((d or "", a or "", e, x, s, r))
+    for (channel, d, a), numbers in counted.items():
+        out[channel].append((d or "", a or "", *numbers))
     return {channel: sorted(found) for channel, found in out.items()}
 
 
-def responses_by_segment(survey_id: int) -> list[ResponseRow]:
+def _response_tally() -> tallies.Tally:
     """Responses to the survey per segment and channel: one GROUP BY."""
-    rows = (
-        Response.objects.filter(survey_id=survey_id)
-        .values_list("district__code", "age_band__code", "channel")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return sorted((d or "", a or "", channel, n) for d, a, channel, n in rows)
+
+    def rows(span: tallies.Span):
+        return (
+            span.narrow(Response.objects.all())
+            .values_list("part", "district__code", "age_band__code", "channel")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+    return tallies.Tally(f"pilot-responses:{CUBE_VERSION}", rows)
 
 
-def answers_by_segment(question_id: int) -> list[ValueRow]:
+def _answer_tally(question_id: int) -> tallies.Tally:
     """Answers to one question per segment, channel and value: one GROUP BY."""
-    rows = (
-        Answer.objects.filter(question_id=question_id)
-        .values_list("response__district__code", "response__age_band__code", "response__channel", "value")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return sorted((d or "", a or "", channel, value, n) for d, a, channel, value, n in rows)
+
+    def rows(span: tallies.Span):
+        return (
+            span.narrow(Answer.objects.filter(question_id=question_id), "response__")
+            .values_list("part", "response__district__code", "response__age_band__code", "response__channel", "value")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+    return tallies.Tally(f"pilot-answers:{CUBE_VERSION}:{question_id}", rows)
+
+
+def _rows(counted: tallies.Counts) -> list:
+    """(district, age band, *key, count) rows in order; a response without a segment has ""."""
+    return sorted((d or "", a or "", *key, n) for (d, a, *key), (n,) in counted.items())
 
 
 @dataclass(frozen=True)
@@ -240,33 +260,39 @@ class SurveyCounts:
 
 
 def _mapping(cycle: Cycle) -> str:
-    """What a cycle's segment rows depend on besides the answers: a new mapping is a new key."""
+    """What a cycle's segment rows depend on besides the answers: a new mapping is a new tally."""
     kinds = [q.kind if q is not None else "" for q in (cycle.adoption_question, cycle.satisfaction_question)]
     return json.dumps([CUBE_VERSION, cycle.adoption_question_id, cycle.satisfaction_question_id,
                        sorted(cycle.adopted_values), sorted(cycle.satisfied_values), kinds])
 
 
+def survey_tallies(cycle: Cycle, shown: Cycle) -> dict[str, tallies.Tally]:
+    """What the dashboard counts in a cycle's survey: part of SurveyCounts -> tally."""
+    wanted: dict[str, tallies.Tally] = {}
+    segments = _segment_tally(cycle)
+    if segments is not None:
+        wanted["surveyed"] = segments
+    if cycle.survey_id is not None and cycle.pk == shown.pk:
+        wanted["responses"] = _response_tally()
+        if cycle.satisfaction_question_id is not None:
+            wanted["satisfaction"] = _answer_tally(cycle.satisfaction_question_id)
+    return wanted
+
+
 def survey_counts(cycles: list[Cycle], shown: Cycle) -> dict[int, SurveyCounts]:
-    """Cycle id -> its survey's counts, from the cache when the survey's responses and the
-    cycle's mapping are as they were (three queries a survey), computed once otherwise."""
-    wanted: dict[int, dict[str, Callable[[], object]]] = defaultdict(dict)
-    names: dict[int, dict[str, str]] = {}
+    """Cycle id -> its survey's counts: per survey, the cached counts brought up to date with
+    the responses that arrived since (surveys.tallies), whatever the number of responses."""
+    wanted = {cycle.pk: survey_tallies(cycle, shown) for cycle in cycles if cycle.survey_id is not None}
+    per_survey: dict[int, dict[str, tallies.Tally]] = defaultdict(dict)
     for cycle in cycles:
-        if cycle.survey_id is None:
-            continue
-        mine = {"surveyed": (f"pilot-segments:{_mapping(cycle)}", partial(survey_rows_by_channel, cycle))}
-        if cycle.pk == shown.pk:
-            mine["responses"] = (f"pilot-responses:{CUBE_VERSION}", partial(responses_by_segment, cycle.survey_id))
-            if cycle.satisfaction_question_id is not None:
-                mine["satisfaction"] = (f"pilot-answers:{CUBE_VERSION}:{cycle.satisfaction_question_id}",
-                                        partial(answers_by_segment, cycle.satisfaction_question_id))
-        # Two cycles of one survey with one mapping share a name, so it is counted once.
-        wanted[cycle.survey_id].update(dict(mine.values()))
-        names[cycle.pk] = {part: name for part, (name, _compute) in mine.items()}
-    found = {survey_id: cached_for_survey(survey_id, computes) for survey_id, computes in wanted.items()}
+        # Two cycles of one survey with one mapping share a tally, so it is counted once.
+        per_survey[cycle.survey_id].update({t.name: t for t in wanted.get(cycle.pk, {}).values()})
+    found = {survey_id: tallies.counts(survey_id, wanted_here.values())
+             for survey_id, wanted_here in per_survey.items() if wanted_here}
+    finish = {"surveyed": _by_channel, "responses": _rows, "satisfaction": _rows}
     return {
-        cycle.pk: SurveyCounts(**{part: found[cycle.survey_id][name] for part, name in names[cycle.pk].items()})
-        for cycle in cycles if cycle.pk in names
+        cycle.pk: SurveyCounts(**{part: finish[part](found[cycle.survey_id][t.name]) for part, t in mine.items()})
+        for cycle in cycles if (mine := wanted.get(cycle.pk)) is not None
     }
 
 

@@ -18,6 +18,9 @@ class SurveysConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(structure.question_changed, sender=Question, dispatch_uid="structure-question")
             signal.connect(structure.choice_changed, sender=Choice, dispatch_uid="structure-choice")
+        # The dashboards' cached counts must hear of an edited or deleted response in every
+        # process that writes one (a task worker loads no view), so the receivers connect here.
+        from surveys import tallies  # noqa: F401
 
     def seed_demo(self, *, team) -> str:
         """Called by `manage.py seed_demo` (citylab does not import surveys)."""

@@ -15,39 +15,34 @@ The filters (district, age band, channel) are applied to the cubes in Python, so
 combination costs the same. A date range narrows the answer cubes in SQL.
 
 A GROUP BY over a million rows still reads a million rows: it costs about 100x what it costs
-at 10,000. So the cubes are cached, keyed by the survey and by its latest response id (one
-index-only MAX query): a new response changes the key, and the next reader recomputes. A
-response changed or deleted through the ORM, or an answer saved on its own (an edit), bumps a
-per-survey generation (signals below); a bulk write that sends no signal calls `_bump` itself.
+at 10,000. So each cube is a `surveys.tallies.Tally`: its counts are kept in the cache, and a
+request counts only the responses that arrived since (a range of the index on survey and id)
+and adds them; edits and deletions count it again in full. See surveys/tallies.py.
+
 Small cells (1 to 4) are hidden from readers at render time, as on the results page: the
 cache holds exact counts and is never shown as it is.
 """
 
 from __future__ import annotations
 
-import hashlib
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Count, F, Func, Max, Value
+from django.db.models import CharField, Count, F, Func, Value
 from django.db.models.functions import TruncDate
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from citylab.models import AgeBand, District, PopulationFigure
 from surveys.models import SEGMENT_KINDS, Answer, Channel, Kind, Question, Response, Survey
 from surveys.options import Option, answer_options
 from surveys.results import Cell, cell
+from surveys.tallies import Span, Tally, counts
 from surveys.validation import CHOICE_LIKE
 
-CACHE_SECONDS = 7 * 24 * 3600
 # Shown per day up to this many days, per week beyond.
 DAILY_UP_TO = 92
 # A segment with fewer responses than this share of what its population share predicts is
@@ -84,75 +79,6 @@ class Filters:
         return bool(self.district or self.age_band or self.channel or self.date_from or self.date_to)
 
 
-# --- Cache key: the survey's latest response ------------------------------------------------
-
-
-def _generation_key(survey_id: int) -> str:
-    return f"survey-dashboard:generation:{survey_id}"
-
-
-@receiver(post_save, sender=Response, dispatch_uid="dashboard-response-saved")
-def _response_saved(sender, instance: Response, created: bool, **kwargs) -> None:
-    # A new response raises MAX(id) by itself; an edited one does not, so it moves the generation.
-    if not created:
-        _bump(instance.survey_id)
-
-
-@receiver(post_delete, sender=Response, dispatch_uid="dashboard-response-deleted")
-def _response_deleted(sender, instance: Response, **kwargs) -> None:
-    _bump(instance.survey_id)
-
-
-@receiver(post_save, sender=Answer, dispatch_uid="dashboard-answer-saved")
-def _answer_saved(sender, instance: Answer, **kwargs) -> None:
-    # Answers are written in bulk (no signal) with their response; one saved on its own is an
-    # edit of a response that may be old, which MAX(id) would not notice. (No post_delete
-    # receiver: it would make every cascade load the answers; they go with their response.)
-    survey_id = Response.objects.filter(pk=instance.response_id).values_list("survey_id", flat=True).first()
-    if survey_id is not None:
-        _bump(survey_id)
-
-
-def _bump(survey_id: int) -> None:
-    try:
-        cache.incr(_generation_key(survey_id))
-    except ValueError:
-        cache.set(_generation_key(survey_id), 1, None)
-
-
-def answers_version(survey_id: int) -> str:
-    """A string that changes whenever the survey's responses change: its latest response id
-    (an index-only MAX: the survey's index ends in the row id) and the generation moved by edits
-    and deletions. Two queries with the database cache, whatever the number of responses."""
-    latest = Response.objects.filter(survey_id=survey_id).order_by().aggregate(m=Max("id"))["m"] or 0
-    generation = cache.get(_generation_key(survey_id), 0)
-    return f"{CUBE_VERSION}:{latest}:{generation}"
-
-
-def cached(key: str, compute):
-    """`compute()` once per key; the key must carry `answers_version`."""
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
-
-
-def cached_for_survey(survey_id: int, computes: Mapping[str, Callable[[], object]]) -> dict[str, object]:
-    """name -> `compute()`, once per state of the survey's responses, for aggregates other
-    modules own (a pilot cycle's segment counts): three cache queries instead of a scan of every
-    answer, and one write of those that had to be computed. A name says what is computed and
-    from which settings (question ids, values that count)."""
-    version = answers_version(survey_id)
-    keys = {name: f"survey-aggregate:{survey_id}:{version}:{hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()}"
-            for name in computes}
-    found = cache.get_many(list(keys.values()))
-    missing = {keys[name]: compute() for name, compute in computes.items() if keys[name] not in found}
-    if missing:
-        cache.set_many(missing, CACHE_SECONDS)
-    return {name: found[key] if key in found else missing[key] for name, key in keys.items()}
-
-
 # --- The cubes ------------------------------------------------------------------------------
 
 
@@ -167,15 +93,19 @@ def _local_day():
     return TruncDate("submitted_at")
 
 
-def _response_cube(survey_id: int) -> list[tuple[date, str, int | None, int | None, int]]:
-    rows = (
-        Response.objects.filter(survey_id=survey_id)
-        .order_by()
-        .annotate(day=_local_day())
-        .values_list("day", "channel", "age_band_id", "district_id")
-        .annotate(n=Count("*"))
-    )
-    return [(d if isinstance(d, date) else date.fromisoformat(d), c, b, di, n) for d, c, b, di, n in rows]
+def _response_cube() -> Tally:
+    """Responses per (local day, channel, age band, district)."""
+
+    def rows(span: Span) -> list[tuple]:
+        found = (
+            span.narrow(Response.objects.order_by())
+            .annotate(day=_local_day())
+            .values_list("part", "day", "channel", "age_band_id", "district_id")
+            .annotate(n=Count("*"))
+        )
+        return [(p, d if isinstance(d, date) else date.fromisoformat(d), c, b, di, n) for p, d, c, b, di, n in found]
+
+    return Tally(f"survey-dashboard:responses:{CUBE_VERSION}", rows)
 
 
 def _bounds(filters: Filters) -> dict[str, datetime]:
@@ -188,27 +118,45 @@ def _bounds(filters: Filters) -> dict[str, datetime]:
     return lookup
 
 
-def _answer_cube(question_ids: list[int], filters: Filters) -> list[tuple[int, str, str, int | None, int | None, int]]:
-    if not question_ids:
-        return []
-    return list(
-        Answer.objects.filter(question_id__in=question_ids, **_bounds(filters))
-        .order_by()
-        .values_list("question_id", "value", "response__channel", "response__age_band_id", "response__district_id")
-        .annotate(n=Count("*"))
-    )
+def _answer_cube(question_ids: list[int], filters: Filters) -> Tally:
+    """Answer rows per (question, value, channel, age band, district), in the date range."""
+
+    def rows(span: Span):
+        return (
+            span.narrow(Answer.objects.filter(question_id__in=question_ids, **_bounds(filters)).order_by(), "response__")
+            .values_list("part", "question_id", "value", "response__channel", "response__age_band_id",
+                         "response__district_id")
+            .annotate(n=Count("*"))
+        )
+
+    return Tally(f"survey-dashboard:answers:{CUBE_VERSION}:{question_ids}:{filters.date_from}:{filters.date_to}", rows)
 
 
-def _respondent_cube(question_ids: list[int], filters: Filters) -> list[tuple[int, str, int | None, int | None, int]]:
-    """Respondents per multiple-choice question: someone who ticked three answers is one."""
-    if not question_ids:
-        return []
-    return list(
-        Answer.objects.filter(question_id__in=question_ids, **_bounds(filters))
-        .order_by()
-        .values_list("question_id", "response__channel", "response__age_band_id", "response__district_id")
-        .annotate(n=Count("response_id", distinct=True))
-    )
+def _respondent_cube(question_ids: list[int], filters: Filters) -> Tally:
+    """Respondents per multiple-choice question: someone who ticked three answers is one. (One
+    response is in one part, so the distinct counts of the parts add up.)"""
+
+    def rows(span: Span):
+        return (
+            span.narrow(Answer.objects.filter(question_id__in=question_ids, **_bounds(filters)).order_by(), "response__")
+            .values_list("part", "question_id", "response__channel", "response__age_band_id", "response__district_id")
+            .annotate(n=Count("response_id", distinct=True))
+        )
+
+    return Tally(f"survey-dashboard:respondents:{CUBE_VERSION}:{question_ids}:{filters.date_from}:{filters.date_to}",
+                 rows)
+
+
+def cubes(questions: list[Question], filters: Filters) -> dict[str, Tally]:
+    """The dashboard's tallies for these charted questions and this date range."""
+    charted = sorted(q.pk for q in questions)
+    multiple = sorted(q.pk for q in questions if q.kind == Kind.MULTIPLE)
+    found = {"responses": _response_cube()}
+    if charted:
+        found["answers"] = _answer_cube(charted, filters)
+    if multiple:
+        found["respondents"] = _respondent_cube(multiple, filters)
+    return found
 
 
 # --- What the page shows --------------------------------------------------------------------
@@ -301,7 +249,7 @@ def _period_start(day: date, weekly: bool) -> date:
 
 @dataclass
 class Tallies:
-    """The cubes summed over the filters: small, and cached per filter set."""
+    """The cubes summed over the filters."""
 
     per_day: dict[date, int]
     per_channel: dict[str, int]
@@ -311,54 +259,39 @@ class Tallies:
 
 
 def _tallies(survey_id: int, questions: list[Question], filters: Filters, ids: dict[str, dict[str, int]]) -> Tallies:
-    """One cache read when this filter set was seen since the last response; otherwise one
-    more for the cubes (or, when the survey has new responses, the cubes' own queries)."""
-    base = f"survey-dashboard:{survey_id}:{answers_version(survey_id)}"
-    dated = f"{base}:{filters.date_from}:{filters.date_to}"
-    view_key = f"{dated}:{filters.district}:{filters.age_band}:{filters.channel}:tallies"
-    tallies = cache.get(view_key)
-    if tallies is not None:
-        return tallies
-
-    keys = {"responses": f"{base}:responses", "answers": f"{dated}:answers", "respondents": f"{dated}:respondents"}
-    found = cache.get_many(list(keys.values()))
-    computed = {}
-    if keys["responses"] not in found:
-        computed[keys["responses"]] = _response_cube(survey_id)
-    if keys["answers"] not in found:
-        computed[keys["answers"]] = _answer_cube([q.pk for q in questions], filters)
-    if keys["respondents"] not in found:
-        computed[keys["respondents"]] = _respondent_cube([q.pk for q in questions if q.kind == Kind.MULTIPLE], filters)
-    cubes = {name: found.get(key, computed.get(key)) for name, key in keys.items()}
+    """The cubes from the cache, brought up to date (surveys.tallies), summed over the filters in
+    Python: every filter combination costs the same."""
+    wanted = cubes(questions, filters)
+    found = counts(survey_id, wanted.values())
+    responses, answers, respondents_cube = (
+        found[wanted[part].name] if part in wanted else {} for part in ("responses", "answers", "respondents"))
 
     per_day: dict[date, int] = defaultdict(int)
     per_channel: dict[str, int] = defaultdict(int)
     per_segment: dict[tuple[int | None, int | None], int] = defaultdict(int)
-    for day, channel, band, district, n in cubes["responses"]:
+    for (day, channel, band, district), (n,) in responses.items():
         if filters.in_dates(day) and filters.matches(channel, band, district, ids):
             per_day[day] += n
             per_channel[channel] += n
             per_segment[band, district] += n
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for question_id, value, channel, band, district, n in cubes["answers"]:
+    counted: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (question_id, value, channel, band, district), (n,) in answers.items():
         if filters.matches(channel, band, district, ids):
-            counts[question_id][value] += n
+            counted[question_id][value] += n
     respondents: dict[int, int] = defaultdict(int)
-    for question_id, channel, band, district, n in cubes["respondents"]:
+    for (question_id, channel, band, district), (n,) in respondents_cube.items():
         if filters.matches(channel, band, district, ids):
             respondents[question_id] += n
-    tallies = Tallies(dict(per_day), dict(per_channel), dict(per_segment),
-                      {q: dict(values) for q, values in counts.items()}, dict(respondents))
-    computed[view_key] = tallies
-    cache.set_many(computed, CACHE_SECONDS)
-    return tallies
+    return Tallies(dict(per_day), dict(per_channel), dict(per_segment),
+                   {q: dict(values) for q, values in counted.items()}, dict(respondents))
 
 
 def survey_dashboard(survey: Survey, filters: Filters, *, exact: bool, bands: list[AgeBand] | None = None,
                      districts: list[District] | None = None) -> Dashboard:
     """Every figure of the dashboard in a fixed number of queries: survey questions and their
-    choices (2), age bands, districts and population (3), the cache key (2), the cached cubes
-    (1 to 2 with the database cache; the cubes' own queries when the key is new)."""
+    choices (2), age bands, districts and population (3), and the cubes (surveys.tallies: one
+    cache read, one query for the new responses, one per cube when there are any, and a cache
+    write when the cached counts moved)."""
     every = list(survey.questions.prefetch_related("choices"))
     numbers = {q.pk: n for n, q in enumerate(every, start=1)}  # as on the results page
     questions = [q for q in every if charted(q)]
