@@ -3,7 +3,8 @@
 A page comes either from the printed PDF (`render_pdf_page`, pypdfium2 at a dpi) or, without a
 PDF, is drawn from a layout JSON with OpenCV (`draw_page`, same geometry: markers, QR, bubble
 outlines, writing boxes, some label text near the bubbles to tempt the reader). Then
-`draw_mark` puts a respondent's mark in a bubble (fill, tick, cross, light pencil, ...), and
+`draw_mark` puts a respondent's mark in a bubble (fill, tick, cross, light pencil, ...),
+`draw_writing` writes in a writing box (a short word, a digit, a stroke, a dot), and
 `degrade` turns the clean page into a scan or a phone photo. Everything random is drawn from a
 numpy Generator the caller seeds.
 """
@@ -230,6 +231,44 @@ def draw_mark(img: np.ndarray, bubble: dict, kind: str, dpi: float, rng: np.rand
         cv2.circle(img, _pts((cx, cy), ppt), int(0.15 * r * ppt * 16), colour, -1, cv2.LINE_AA, 4)
     else:
         raise ValueError(f"unknown mark kind {kind!r}")
+
+
+WRITING_KINDS = ("word", "digit", "pencil_word", "pencil_digit", "stroke", "pencil_stroke", "dot")
+
+
+def draw_writing(img: np.ndarray, box: dict, kind: str, dpi: float, rng: np.random.Generator) -> None:
+    """Handwriting-like ink in a writing box (in place): a short word (a few letters of joined
+    curves), one digit, a single short stroke or a dot of the pen, in pen or light pencil,
+    somewhere inside the box but clear of its printed border."""
+    ppt = dpi / 72.0
+    pencil = kind.startswith("pencil")
+    colour = int(rng.uniform(105, 175)) if pencil else int(rng.uniform(5, 70))  # pencil fainter than on bubbles
+    width_pt = rng.uniform(0.5, 0.9) if pencil else rng.uniform(0.7, 1.8)
+    thick = max(1, int(round(width_pt * ppt)))
+    size = rng.uniform(7.0, min(16.0, float(box["h"]) - 10.0))  # letter height, points
+    letters = int(rng.integers(2, 6)) if kind.endswith("word") else 1
+    span = letters * 0.7 * size
+    x0 = float(box["x"]) + 6 + rng.uniform(0, max(0.0, float(box["w"]) - 12 - span))
+    y0 = float(box["y"]) + 5 + size + rng.uniform(0, max(0.0, float(box["h"]) - 10 - size))  # baseline
+    if kind == "dot":
+        cv2.circle(img, _pts((x0, y0 - size / 2), ppt), int(rng.uniform(0.6, 1.0) * ppt * 16), colour, -1,
+                   cv2.LINE_AA, 4)
+        return
+    if kind.endswith("stroke"):  # a single short line: a "1", a dash, a slash
+        a = rng.uniform(0, np.pi)
+        length = rng.uniform(0.5, 1.0) * size
+        d = np.array([np.cos(a), -np.sin(a)]) * length / 2
+        c = np.array([x0 + length / 2, y0 - size / 2])
+        cv2.line(img, _pts(c - d, ppt), _pts(c + d, ppt), colour, thick, cv2.LINE_AA, 4)
+        return
+    # Letters and digits: a wobbly pen path through random points of each letter's cell.
+    points = []
+    for i in range(letters):
+        cx = x0 + (i + 0.5) * 0.7 * size
+        for _ in range(int(rng.integers(3, 6))):
+            points.append((cx + rng.uniform(-0.3, 0.3) * size, y0 - rng.uniform(0, 1) * size))
+    path = np.array([_pts(p, ppt) for p in points], np.int32).reshape(-1, 1, 2)
+    cv2.polylines(img, [path], False, colour, thick, cv2.LINE_AA, 4)
 
 
 @dataclass(frozen=True)
