@@ -1,7 +1,8 @@
 """Print -> render -> mark -> degrade -> read, with a fixed seed: the real layout and PDF, pages
 marked the way residents mark them and scanned or photographed badly. Clear marks must come
 back exactly; two marks and doubtful ones (a tick on a circle's edge, a stray dot) go to a
-clerk; no automatic answer may ever be wrong."""
+clerk; writing boxes with anything in them go to a clerk, empty ones are left blank; no
+automatic answer may ever be wrong."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from surveys.paper import marks
 from surveys.paper.layout import layout_survey
 from surveys.paper.marks import QrPayload, read_page
 from surveys.paper.render import render_pdf
-from surveys.paper.synthetic import PHOTO, SCAN, degrade, draw_mark, layout_lookup, render_pdf_page, sample_spec
+from surveys.paper.synthetic import (PHOTO, SCAN, WRITING_KINDS, degrade, draw_mark, draw_writing, layout_lookup,
+                                     render_pdf_page, sample_spec)
 
 SITE = "c1c1c1c1"
 DPI = 150
@@ -53,8 +55,19 @@ def plan_marks(page: dict, kinds: dict[str, str], rng: np.random.Generator, turn
     return plan
 
 
-def check_page(result, page: dict, plan: dict, where: str, seen: dict) -> None:
-    """Every decided answer exactly what was marked; two marks and doubtful ones held."""
+def write_boxes(img, page: dict, dpi: int, rng: np.random.Generator, turn) -> set[str]:
+    """Writing in every other box (a word, a digit, a stroke or a dot, pen or pencil): the keys written."""
+    written = set()
+    for box in page["boxes"]:
+        if next(turn) % 2:
+            draw_writing(img, box, WRITING_KINDS[int(rng.integers(len(WRITING_KINDS)))], dpi, rng)
+            written.add(box["question"])
+    return written
+
+
+def check_page(result, page: dict, plan: dict, where: str, seen: dict, written: set[str] = frozenset()) -> None:
+    """Every decided answer exactly what was marked; two marks and doubtful ones held; written
+    boxes held, empty ones neither held nor among the (choice) answers."""
     holds = {h.question_key: h for h in result.holds}
     for key, (what, bubbles, mark_kinds) in plan.items():
         want = [b["value"] for b in bubbles]
@@ -71,7 +84,10 @@ def check_page(result, page: dict, plan: dict, where: str, seen: dict) -> None:
             if what == "doubtful":
                 assert str(hold.reason) == "unsure mark", f"{where}: {key} {mark_kinds}"
     texts = {q["key"] for q in page["questions"] if q["kind"] in marks.TEXT_KINDS}
-    assert {k for k, h in holds.items() if h.kind == "text"} == texts
+    assert {k for k, h in holds.items() if h.kind == "text"} == written & texts, where
+    assert not texts & set(result.answers), where
+    seen["written"] += len(written & texts)
+    seen["empty box"] += len(texts - written)
     assert result.status == ("review" if result.holds else "ok")
 
 
@@ -91,6 +107,7 @@ def test_print_mark_degrade_read(printed):
         for _what, bubbles, mark_kinds in plan.values():
             for bubble, kind in zip(bubbles, mark_kinds, strict=True):
                 draw_mark(img, bubble, kind, DPI, rng)
+        written = write_boxes(img, page, DPI, rng, turn)
         profile = PHOTO if index % 3 == 2 else SCAN
         img = degrade(img, rng, profile, upside_down=index == 1)
         result = read_page(img, layout_for, site=SITE)
@@ -98,8 +115,8 @@ def test_print_mark_degrade_read(printed):
         where = f"sheet {serial} page {page_no} ({profile.name})"
         assert result.payload == QrPayload(SITE, 31, 4, serial, page_no), where
         assert result.upside_down == (index == 1), where
-        check_page(result, page, plan, where, seen)
-    assert min(seen[w] for w in ("clear", "blank", "pencil", "two", "doubtful")) >= 2, seen  # every case was exercised
+        check_page(result, page, plan, where, seen, written)
+    assert min(seen[w] for w in ("clear", "blank", "pencil", "two", "doubtful", "written", "empty box")) >= 2, seen  # every case was exercised
 
 
 def test_degraded_pages_at_300_dpi_read_the_same(printed):
@@ -143,5 +160,5 @@ def test_a_printed_page_reads_clean_at_300_dpi(printed):
     result = read_page(img, layout_lookup({(SITE, 31, 4): layout}))
     assert result.payload == QrPayload(SITE, 31, 4, SERIALS[0], 1)
     assert all(v == [] for v in result.answers.values())
-    assert all(h.kind == "text" for h in result.holds)
+    assert result.holds == [] and result.status == "ok"  # nothing marked, nothing written
     assert cv2.countNonZero(255 - result.straightened) > 0

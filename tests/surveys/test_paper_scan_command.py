@@ -13,6 +13,7 @@ from django.utils import translation
 
 from surveys.models import Channel, Response
 from surveys.paper.models import ReviewItem, Sheet
+from surveys.paper.synthetic import draw_writing
 from tests.surveys.paper_scan_helpers import DPI, MARKS, marked_pages, pdf_pages, print_real, save_tiff
 
 KEYS = {"source", "index", "sheet", "page", "status", "answers", "review", "reason"}
@@ -38,7 +39,12 @@ def scan_json(*paths, team="digital") -> dict:
 
 def test_printed_marked_and_scanned_sheet_becomes_a_response(tmp_path, survey, printed, clerk):
     layout, pdf = printed
-    path = save_tiff(tmp_path / "sheet1.tif", marked_pages(layout, pdf, 0, MARKS))
+    images = marked_pages(layout, pdf, 0, MARKS)
+    # A word in the "app_name" box; "trips" and "story" are left empty.
+    number, box = next((n, b) for n, page in enumerate(layout["pages"]) for b in page["boxes"]
+                       if b["question"] == "app_name")
+    draw_writing(images[number], box, "word", DPI, np.random.default_rng(5))
+    path = save_tiff(tmp_path / "sheet1.tif", images)
     output = scan_json(path)
     pages = output["pages"]
     assert [set(row) for row in pages] == [KEYS] * len(layout["pages"])
@@ -50,9 +56,12 @@ def test_printed_marked_and_scanned_sheet_becomes_a_response(tmp_path, survey, p
         assert read[key] == values, key
     assert read["occupation"] == []  # nothing marked: an empty list, not a missing key
     held = {key for row in pages for key in row["review"]}
-    assert {"trips", "app_name", "story"} <= held  # writing is typed by a clerk
+    assert "app_name" in held  # writing is typed by a clerk
+    # Empty writing boxes are decided blank: not held, and not among `answers`, which the
+    # contract keeps for choice questions.
+    assert not {"trips", "story"} & (held | set(read))
     assert all(row["status"] == "review" for row in pages if row["review"])
-    # The written answers wait for a clerk, so no response yet.
+    # The written answer waits for a clerk, so no response yet.
     assert output["responses"] == {"created": 0}
     for item in ReviewItem.objects.all():
         from surveys.paper.scanning import decide
@@ -170,7 +179,8 @@ def test_without_team_each_page_goes_to_the_team_of_its_survey(tmp_path, team, o
     assert rows[1]["status"] == "ok" and rows[1]["answers"] == {"often": ["yes"], "stop": ["far"]}
     assert rows[-2]["status"] == "duplicate"  # the same bus form again: never counted twice
     assert rows[-1]["status"] == "unreadable" and "Read it again with --team CODE." in rows[-1]["reason"]
-    assert output["responses"] == {"created": 1}  # the bus form; the door sheet waits for its writing
+    # The bus form, and the door sheet: clear marks and empty writing boxes leave nothing to a clerk.
+    assert output["responses"] == {"created": 2}
     bus_response = Response.objects.get(survey__team=other_team)
     assert bus_response.submission_key == "paper:9001" and bus_response.channel == Channel.PAPER
     # Each team's pages are in that team's batch, and only there.
