@@ -28,6 +28,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -48,7 +49,7 @@ DAILY_UP_TO = 92
 # A segment with fewer responses than this share of what its population share predicts is
 # "under-represented": sampling noise alone rarely makes a cell of 20 or more fall this short.
 SHORT_RATIO = 0.8
-CUBE_VERSION = 1  # raise when a cube's shape changes, so old cached rows are not read
+CUBE_VERSION = 2  # raise when a cube's shape changes, so old cached rows are not read
 
 
 # --- Filters --------------------------------------------------------------------------------
@@ -71,8 +72,14 @@ class Filters:
             return False
         return True
 
-    def in_dates(self, day: date) -> bool:
-        return (self.date_from is None or day >= self.date_from) and (self.date_to is None or day <= self.date_to)
+    def days(self) -> tuple[int, int]:
+        """The date range as day ordinals, first and last included."""
+        return (self.date_from.toordinal() if self.date_from else 0,
+                self.date_to.toordinal() if self.date_to else date.max.toordinal())
+
+    @property
+    def narrows_segments(self) -> bool:
+        return bool(self.district or self.age_band or self.channel)
 
     @property
     def any(self) -> bool:
@@ -94,7 +101,8 @@ def _local_day():
 
 
 def _response_cube() -> Tally:
-    """Responses per (local day, channel, age band, district)."""
+    """Responses per (local day, channel, age band, district); the day as its ordinal, which the
+    cache stores and reads back several times faster than a date."""
 
     def rows(span: Span) -> list[tuple]:
         found = (
@@ -103,7 +111,8 @@ def _response_cube() -> Tally:
             .values_list("part", "day", "channel", "age_band_id", "district_id")
             .annotate(n=Count("*"))
         )
-        return [(p, d if isinstance(d, date) else date.fromisoformat(d), c, b, di, n) for p, d, c, b, di, n in found]
+        return [(p, (d if isinstance(d, date) else date.fromisoformat(d)).toordinal(), c, b, di, n)
+                for p, d, c, b, di, n in found]
 
     return Tally(f"survey-dashboard:responses:{CUBE_VERSION}", rows)
 
@@ -266,23 +275,26 @@ def _tallies(survey_id: int, questions: list[Question], filters: Filters, ids: d
     responses, answers, respondents_cube = (
         found[wanted[part].name] if part in wanted else {} for part in ("responses", "answers", "respondents"))
 
-    per_day: dict[date, int] = defaultdict(int)
+    # A million responses make a cube of some ten thousand keys: the loops stay plain.
+    match = partial(filters.matches, ids=ids) if filters.narrows_segments else None
+    first, last = filters.days()
+    per_day: dict[int, int] = defaultdict(int)
     per_channel: dict[str, int] = defaultdict(int)
     per_segment: dict[tuple[int | None, int | None], int] = defaultdict(int)
     for (day, channel, band, district), (n,) in responses.items():
-        if filters.in_dates(day) and filters.matches(channel, band, district, ids):
+        if first <= day <= last and (match is None or match(channel, band, district)):
             per_day[day] += n
             per_channel[channel] += n
             per_segment[band, district] += n
     counted: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (question_id, value, channel, band, district), (n,) in answers.items():
-        if filters.matches(channel, band, district, ids):
+        if match is None or match(channel, band, district):
             counted[question_id][value] += n
     respondents: dict[int, int] = defaultdict(int)
     for (question_id, channel, band, district), (n,) in respondents_cube.items():
-        if filters.matches(channel, band, district, ids):
+        if match is None or match(channel, band, district):
             respondents[question_id] += n
-    return Tallies(dict(per_day), dict(per_channel), dict(per_segment),
+    return Tallies({date.fromordinal(d): n for d, n in per_day.items()}, dict(per_channel), dict(per_segment),
                    {q: dict(values) for q, values in counted.items()}, dict(respondents))
 
 

@@ -20,12 +20,13 @@ responses above H stand (one query, a range of the index on (survey, id)), runs 
 over the responses with id > H only (one query each, the same index range; none when nothing
 arrived), and adds the result to the base. The number of queries does not depend on the data.
 
-Folding. Once FOLD_AT of the responses above H, or all of them, are settled (below), the same
-query splits its rows at the new H' (a CASE on the id), the settled part is added to the base
-and the entry is written back: the delta stays small and the base is never counted again for
-it. (Counting the base again once the delta reaches a share of it would put the full count back
-on the request path every few thousand responses; folding costs nothing, the rows were counted
-anyway.) A survey that stopped getting responses ends with nothing above H: two queries.
+Folding. When FOLD_AT of the responses above H are settled (below), or all of them, or one
+has been settled for FOLD_EVERY, the same query splits its rows at the new H' (a CASE on the
+id), the settled part is added to the base and the entry is written back: the delta stays
+small, in number and in age, and the base is never counted again for it. (Counting the base
+again once the delta reaches a share of it would put the full count back on the request path
+every few thousand responses; folding costs nothing, the rows were counted anyway.) A survey
+that stopped getting responses ends with nothing above H, and its requests with two queries.
 
 Settled responses. A base may hold a response only when every response with a smaller id is
 committed, or one committing late below H would never be counted: PostgreSQL hands out ids at
@@ -59,7 +60,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -68,6 +69,7 @@ from surveys.models import Answer, Response
 
 COMMIT_WITHIN = timedelta(minutes=5)
 FOLD_AT = 1_000  # settled responses above H before the base takes them in (and is written)
+FOLD_EVERY = timedelta(minutes=5)  # ... or once one of them has been settled this long
 REBUILD_AFTER = timedelta(hours=1)
 ENTRY_VERSION = 1  # raise when an entry's layout changes, so old entries are counted again
 
@@ -127,14 +129,16 @@ def counts(survey_id: int, tallies: Iterable[Tally]) -> dict[str, Counts]:
             rebuilt.add(name)
     after = min(entry[2] for entry in entries.values())
 
-    settled = Q(submitted_at__lt=now - 2 * COMMIT_WITHIN)
+    horizon = now - 2 * COMMIT_WITHIN
+    settled = Q(submitted_at__lt=horizon)
     above = Span(survey_id, after).narrow(Response.objects.all()).aggregate(
         total=Count("id"), settled=Count("id", filter=settled), last_settled=Max("id", filter=settled),
+        first_settled=Min("submitted_at", filter=settled),
     )
     if not above["total"]:
         return {name: entry[1] for name, entry in entries.items()}
-    # Fold when enough is settled, or all of it: a quiet survey ends with nothing above H.
-    fold = bool(rebuilt) or above["settled"] >= min(FOLD_AT, above["total"])
+    fold = (bool(rebuilt) or above["settled"] >= min(FOLD_AT, above["total"])
+            or (above["first_settled"] is not None and above["first_settled"] < horizon - FOLD_EVERY))
     last_settled = above["last_settled"] or 0
 
     out, moved = {}, {}

@@ -119,24 +119,33 @@ def test_a_response_committed_late_below_newer_ones_is_counted(survey, monkeypat
     assert kept(survey) == full_count(survey)
 
 
-def test_settled_responses_are_folded_in_once_there_are_enough(survey, monkeypatch):
+def test_settled_responses_are_folded_in_once_there_are_enough_or_after_a_while(survey, monkeypatch):
     monkeypatch.setattr(tallies, "FOLD_AT", 3)
     respond(survey, 5, 0, ago=DAY)
     figures(survey)
     first = last_id(survey)
-    respond(survey, 2, 5, ago=timedelta(hours=2))
+    just_settled = 2 * tallies.COMMIT_WITHIN + timedelta(minutes=1)
+    respond(survey, 2, 5, ago=just_settled)
     respond(survey, 1, 7)  # two settled above the kept id, fewer than FOLD_AT, and one that is not
     for _ in range(2):
         with CaptureQueriesContext(connection) as captured:
             assert figures(survey)["total"] == 8
         assert all(above(sql, first) for sql in reads(captured))  # still counted above the first
-    respond(survey, 1, 8, ago=timedelta(hours=1))  # three settled: folded in, up to this one
+    respond(survey, 1, 8, ago=just_settled)  # three settled: folded in, up to this one
     folded_to = last_id(survey)
     assert figures(survey)["total"] == 9
     with CaptureQueriesContext(connection) as captured:
         shown = figures(survey)
     assert shown == figures_of_full_count(survey)
     assert reads(captured) and all(above(sql, folded_to) for sql in reads(captured))
+    # One settled response, but settled for longer than FOLD_EVERY: folded in too.
+    respond(survey, 1, 9, ago=just_settled + tallies.FOLD_EVERY + timedelta(minutes=1))
+    respond(survey, 1, 10)
+    settled_to = last_id(survey) - 1
+    figures(survey)
+    with CaptureQueriesContext(connection) as captured:
+        assert figures(survey)["total"] == 11
+    assert all(above(sql, settled_to) for sql in reads(captured))
     assert kept(survey) == full_count(survey)
 
 
