@@ -88,9 +88,14 @@ class Span:
     def narrow(self, queryset: QuerySet, path: str = "") -> QuerySet:
         """`queryset` (of Response, or of a model that reaches it through `path`, "response__")
         kept to the span and annotated with `part`, which the tally groups by first."""
-        lookups: dict[str, int] = {f"{path}survey_id": self.survey_id}
-        if self.after:
-            lookups[f"{path}id__gt"] = self.after
+        lookups: dict[str, object] = {f"{path}survey_id": self.survey_id}
+        if self.after and not path:
+            lookups["id__gt"] = self.after
+        elif self.after:
+            # As a list of the survey's new responses: SQLite, offered "response_id > H", reads
+            # the question's every answer through its index instead (80 ms, not 0.4, at 1M).
+            newer = Response.objects.filter(survey_id=self.survey_id, id__gt=self.after).values("id")
+            lookups[f"{path.removesuffix('__')}__in"] = newer
         part = Case(When(**{f"{path}id__lte": self.upto}, then=Value(0)), default=Value(1), output_field=IntegerField())
         return queryset.filter(**lookups).annotate(part=part)
 

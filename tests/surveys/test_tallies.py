@@ -63,7 +63,7 @@ def reads(captured) -> list[str]:
 def above(sql: str, last: int | None = None) -> bool:
     """The query is kept to the responses with an id above `last` (above any id: None)."""
     number = r"\d+" if last is None else str(last)
-    return re.search(rf'"surveys_(response"\."id|answer"\."response_id)" > {number}\b', sql) is not None
+    return re.search(rf'"id" > {number}\b', sql) is not None  # the responses' id, or in a list of them
 
 
 def figures_of_full_count(survey) -> dict:
