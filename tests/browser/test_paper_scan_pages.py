@@ -14,6 +14,7 @@ from django.core.files import File
 
 from surveys.paper.models import ReviewItem, ScanBatch
 from surveys.paper.scanning import accept_upload, process_batch
+from surveys.paper.synthetic import draw_writing
 from tests.surveys.conftest import occupations, survey  # noqa: F401 - the every-kind survey's fixtures
 from tests.surveys.paper_scan_helpers import DPI, MARKS, marked_pages, print_real, save_tiff
 
@@ -27,7 +28,12 @@ def batch(survey, team, clerk, tmp_path, settings):  # noqa: F811
     layout, pdf = print_real(survey, [8001])
     # Two marks on two single-choice questions: both held for a clerk.
     marks = {**MARKS, "entry": ["card", "guard"], "uses_phone": ["yes", "no"]}
-    path = save_tiff(tmp_path / "scan.tif", marked_pages(layout, pdf, 0, marks))
+    images = marked_pages(layout, pdf, 0, marks)
+    # A word in the "story" box, for a clerk to type (empty boxes are decided blank).
+    number, box = next((n, b) for n, page in enumerate(layout["pages"]) for b in page["boxes"]
+                       if b["question"] == "story")
+    draw_writing(images[number], box, "word", DPI, np.random.default_rng(5))
+    path = save_tiff(tmp_path / "scan.tif", images)
     with path.open("rb") as handle:
         outcome = accept_upload(team=team, user=clerk, files=[File(handle, name="scan.tif")])
     process_batch(outcome.batch)
