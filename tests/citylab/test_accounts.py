@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from http import HTTPStatus
 
 import pytest
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
@@ -13,7 +15,16 @@ from tests.conftest import PASSWORD, TOTP_SECRET, make_user
 
 
 def current_code() -> str:
-    counter = list(yield_hotp_counters_from_time())[0]
+    """The authenticator's code now, at least 5 s before it rolls over.
+
+    CityLab takes only the current 30-second step (allauth's default tolerance, 0: a used code
+    is remembered for one step only, so a wider window would let it be replayed). A code taken
+    just before the step ends would be stale by the time the next request checks it.
+    """
+    left = mfa_settings.TOTP_PERIOD - time.time() % mfa_settings.TOTP_PERIOD
+    if left < 5:
+        time.sleep(left + 0.1)
+    (counter,) = yield_hotp_counters_from_time()
     return format_hotp_value(hotp_value(TOTP_SECRET, counter))
 
 
@@ -42,6 +53,18 @@ def test_planner_is_asked_for_the_authenticator_code(client, planner):
     response = client.post("/accounts/2fa/authenticate/", {"code": current_code()})
     assert response.status_code == HTTPStatus.FOUND
     assert client.get("/staff/").status_code == HTTPStatus.OK
+
+
+def test_a_stale_or_reused_code_is_refused(client, planner):
+    sign_in(client, "planner@lanhai.example")
+    code = current_code()
+    (counter,) = yield_hotp_counters_from_time()
+    stale = format_hotp_value(hotp_value(TOTP_SECRET, counter - 1))
+    assert client.post("/accounts/2fa/authenticate/", {"code": stale}).status_code == HTTPStatus.OK
+    assert client.post("/accounts/2fa/authenticate/", {"code": code}).status_code == HTTPStatus.FOUND
+    client.logout()
+    sign_in(client, "planner@lanhai.example")
+    assert client.post("/accounts/2fa/authenticate/", {"code": code}).status_code == HTTPStatus.OK
 
 
 def test_planner_without_authenticator_must_set_one_up_first(client, team):
