@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe, require_http_methods
 
+from citylab.keptpages import render_kept
 from surveys import flow
 from surveys.messages import error_message
 from surveys.options import Option
@@ -191,7 +192,7 @@ def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         "change": change,
     }
     status = HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK
-    return TemplateResponse(request, "surveys/resident/question.html", context, status=status)
+    return render_kept(request, "surveys/resident/question.html", context, status=status)
 
 
 def _save_answer(survey: Survey, progress: Progress | None, key: str, value) -> Progress:
