@@ -98,8 +98,17 @@ def _update(alias: str) -> tuple[str, list[Field]]:
     quote = connections[alias].ops.quote_name
     fields = [Progress._meta.get_field(name) for name in ANSWER_FIELDS]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    table, pk = quote(Progress._meta.db_table), quote(Progress._meta.pk.column)
+    relaxed = ""
+    if connections[alias].vendor == "postgresql":
+        # An answer in progress need not wait for the disk: with synchronous_commit off for
+        # this one statement's transaction, a crash of the server can lose at most the last
+        # fraction of a second of answers (the resident answers that question again), never
+        # leave the database inconsistent. A submitted response still commits synchronously.
+        # set_config(..., true) lasts until this statement's commit, inside one round trip.
+        relaxed = " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed"
     # As above: quoted column names from the model, values as parameters.
-    sql = f"UPDATE {quote(Progress._meta.db_table)} SET {assignments} WHERE {quote(Progress._meta.pk.column)} = %s"  # nosec B608
+    sql = f"UPDATE {table} SET {assignments}{relaxed} WHERE {table}.{pk} = %s"  # nosec B608
     return sql, fields
 
 

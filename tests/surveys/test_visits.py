@@ -3,6 +3,9 @@ the same values the ORM gives."""
 
 from __future__ import annotations
 
+import pytest
+from django.db import connection, transaction
+
 from surveys.models import Progress, Survey
 from surveys.visits import MAX_TOKENS, save_answers, survey_visit
 
@@ -62,3 +65,27 @@ def test_save_answers_inserts_a_new_or_vanished_progress(survey):
     Progress.objects.filter(pk=fresh.pk).delete()
     save_answers(fresh)  # deleted meanwhile (by an admin, a clean-up): written again, as save() did
     assert Progress.objects.get(token="new").pk == fresh.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_in_progress_commits_without_waiting_for_the_disk_and_nothing_else_does(survey):
+    """On PostgreSQL the progress UPDATE turns synchronous_commit off for its own transaction
+    only: the next statement, and a submitted response, commit as durably as ever."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    progress = Progress.objects.create(survey=survey, token="mine", answers={}, seen=[])
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():  # to see the setting inside the statement's transaction
+        progress.answers = {"age": "70+"}
+        save_answers(progress)
+        assert setting() == "off"
+    assert setting() == "on"  # autocommit: it ended with that transaction
+    progress.answers = {"age": "60-69"}
+    save_answers(progress)
+    assert setting() == "on"
+    assert Progress.objects.get(pk=progress.pk).answers == {"age": "60-69"}
