@@ -36,8 +36,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from surveys.paper import marks  # noqa: E402  (pure, no Django)
-from surveys.paper.marks import QrPayload, iter_image_pages, iter_pdf_pages, read_page  # noqa: E402
+from surveys.paper import marks, pagefiles  # noqa: E402  (pure, no Django)
+from surveys.paper.marks import QrPayload, read_page  # noqa: E402
+from surveys.paper.pagefiles import iter_image_pages, iter_pdf_pages  # noqa: E402
 from surveys.paper.layout import layout_survey  # noqa: E402
 from surveys.paper.render import render_pdf  # noqa: E402
 from surveys.paper.synthetic import PHOTO, SCAN, degrade, draw_mark, layout_lookup, sample_spec  # noqa: E402
@@ -157,7 +158,7 @@ def speed(dpi, n_pages, seed):
     out = {}
     start = time.process_time()
     ok = 0
-    for gray in iter_pdf_pages(pdf, dpi=marks.DEFAULT_PDF_DPI):
+    for gray in iter_pdf_pages(pdf, dpi=pagefiles.DEFAULT_PDF_DPI):
         ok += read_page(gray, layout_for).status != "unreadable"
     out["pdf"] = (n_pages / (time.process_time() - start), ok)
     start = time.process_time()
@@ -181,7 +182,7 @@ def memory_child(path):
     tracemalloc.start()
     layout_for = layout_lookup({(SITE, 7, 2): the_layout([])})
     n = ok = 0
-    for gray in iter_pdf_pages(path, dpi=marks.DEFAULT_PDF_DPI):
+    for gray in iter_pdf_pages(path, dpi=pagefiles.DEFAULT_PDF_DPI):
         result = read_page(gray, layout_for)
         ok += result.status != "unreadable"
         n += 1

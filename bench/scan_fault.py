@@ -83,7 +83,7 @@ def scanned_pdf(layout: dict, pdf: bytes, serials: list[int], dpi: int, seed: in
     it is, as a scanner's PDF does); returns the marks per serial."""
     import pypdfium2 as pdfium
 
-    from surveys.paper.marks import iter_pdf_pages
+    from surveys.paper.pagefiles import iter_pdf_pages
     from surveys.paper.synthetic import SCAN, degrade, draw_mark
 
     rng = np.random.default_rng(seed)

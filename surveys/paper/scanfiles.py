@@ -16,19 +16,19 @@ import numpy as np
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from surveys.paper import marks
+from surveys.paper import pagefiles
 from surveys.paper.models import ScanFile
 
 # Documented limits (upload page, `manage.py scan --help`). A 200 MB file is some 2,000 pages of a 300 dpi
 # black-and-white scan; a 2,000-page file takes a few minutes to read. Larger jobs are split
 # into several files, so that one bad file never holds back hours of work.
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_PAGES_PER_FILE = marks.MAX_PAGES_PER_FILE  # 2,000, the reader's own limit
+MAX_PAGES_PER_FILE = pagefiles.MAX_PAGES_PER_FILE  # 2,000, the reader's own limit
 # About A3 at 600 dpi; a picture claiming far more is a decompression bomb (a few kilobytes
 # that would expand to gigabytes), not a scan. Checked from the header, before decoding.
-MAX_PIXELS = marks.MAX_PIXELS_PER_PAGE
+MAX_PIXELS = pagefiles.MAX_PIXELS_PER_PAGE
 # PDF pages are rendered at the reader's resolution (150 dpi: the reader works at 144).
-RENDER_DPI = marks.DEFAULT_PDF_DPI
+RENDER_DPI = pagefiles.DEFAULT_PDF_DPI
 # JPEGs (phone photos) are decoded reduced to this long side: what the reader needs, and fast.
 JPEG_SIDE = 2400
 
@@ -166,11 +166,11 @@ def iter_source_pages(source: BinaryIO, skip: set[int] = frozenset()) -> Iterato
         counted = _pdf_document(source)
         total = len(counted)
         counted.close()
-        for start in range(1, total + 1, marks.PDF_REOPEN_EVERY):
+        for start in range(1, total + 1, pagefiles.PDF_REOPEN_EVERY):
             source.seek(0)
             document = _pdf_document(source)
             try:
-                for index in range(start, min(start + marks.PDF_REOPEN_EVERY, total + 1)):
+                for index in range(start, min(start + pagefiles.PDF_REOPEN_EVERY, total + 1)):
                     if index in skip:
                         continue
                     try:
@@ -196,4 +196,4 @@ def iter_source_pages(source: BinaryIO, skip: set[int] = frozenset()) -> Iterato
 
 
 def _render_pdf_page(page) -> np.ndarray:
-    return marks.pdf_page_gray(page, RENDER_DPI)
+    return pagefiles.pdf_page_gray(page, RENDER_DPI)

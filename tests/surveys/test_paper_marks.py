@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from surveys.paper import marks
-from surveys.paper.marks import QrPayload, ScanFileError, iter_image_pages, iter_pdf_pages, parse_qr, read_page
+from surveys.paper import marks, pagefiles
+from surveys.paper.marks import QrPayload, parse_qr, read_page
+from surveys.paper.pagefiles import ScanFileError, iter_image_pages, iter_pdf_pages
 from surveys.paper.synthetic import PHOTO, SCAN, degrade, demo_layout, draw_mark, draw_page, draw_writing, layout_lookup
 
 SITE = "0badc0de"
@@ -279,7 +280,7 @@ def test_encrypted_pdf_is_refused():
 
 
 def test_too_many_pages_refuse_the_file_before_reading_any(monkeypatch):
-    monkeypatch.setattr(marks, "MAX_PAGES_PER_FILE", 2)
+    monkeypatch.setattr(pagefiles, "MAX_PAGES_PER_FILE", 2)
     with pytest.raises(ScanFileError) as caught:
         next(iter_pdf_pages(pdf_bytes(3)))
     assert str(caught.value) == "the PDF has 3 pages; at most 2 pages per file are read, split it into smaller files"
@@ -329,7 +330,7 @@ def test_scanned_pdf_pages_are_read_from_their_jpeg_at_the_asked_resolution():
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(out.getvalue())
-    assert marks._scanned_jpeg(document[0], pdfium)[:2] == b"\xff\xd8"  # the fast path, not PDFium drawing
+    assert pagefiles._scanned_jpeg(document[0], pdfium)[:2] == b"\xff\xd8"  # the fast path, not PDFium drawing
     document.close()
     pages = list(iter_pdf_pages(out.getvalue(), dpi=150))
     assert len(pages) == 2
@@ -383,5 +384,5 @@ def test_a_small_tick_on_the_edge_is_held_not_read_as_blank(layout, layout_for, 
 
 
 def test_long_pdfs_are_read_through_a_reopened_document(monkeypatch):
-    monkeypatch.setattr(marks, "PDF_REOPEN_EVERY", 2)
+    monkeypatch.setattr(pagefiles, "PDF_REOPEN_EVERY", 2)
     assert len(list(iter_pdf_pages(pdf_bytes(5), dpi=36))) == 5

@@ -207,10 +207,10 @@ def test_a_file_refused_part_way_keeps_its_pages_and_its_refusal(tmp_path, team,
     from django.core.files import File
 
     from surveys.management.commands.scan import file_rows
-    from surveys.paper import marks
+    from surveys.paper import pagefiles
     from surveys.paper.scanning import accept_upload, process_batch
 
-    monkeypatch.setattr(marks, "PDF_REOPEN_EVERY", 1)  # the file is opened again for every page
+    monkeypatch.setattr(pagefiles, "PDF_REOPEN_EVERY", 1)  # the file is opened again for every page
     layout, pdf = printed
     path = tmp_path / "forms.pdf"
     path.write_bytes(pdf)
