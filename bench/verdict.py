@@ -27,7 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pilots.verdict import Counts, Population, Thresholds, evaluate  # noqa: E402  (pure, no Django)
+from pilots.verdict import evaluate  # noqa: E402  (pure, no Django)
+from pilots.verdict_types import Counts, Population, Thresholds  # noqa: E402
 
 
 def synthetic(segments: int, rng: np.random.Generator, shift: float = 0.0) -> Counts:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from citylab.csvtable import CSVProblems, decode, parse_count, read_rows
-from pilots.verdict import Counts, Population
+from pilots.verdict_types import Counts, Population
 
 COUNT_COLUMNS = ("district", "age_band", "eligible", "adopters")
 SATISFACTION_COLUMNS = ("satisfied", "rated")

@@ -42,7 +42,8 @@ from django.utils.translation import gettext_lazy as _
 from citylab.models import AgeBand, District, PopulationFigure, Role
 from pilots.feedback_summary import CycleFeedbackSummary, cycle_feedback_summary
 from pilots.models import Cycle, Pilot
-from pilots.verdict import Change, Counts, Evaluation, Population, evaluate
+from pilots.verdict import evaluate
+from pilots.verdict_types import Change, Counts, Evaluation, Population
 from surveys import tallies
 from surveys.models import PREFER_NOT_TO_SAY, Answer, Channel, Kind, Response
 

@@ -13,7 +13,7 @@ from citylab import charts
 from citylab.charts import Chart, Series, Suppressed, Table
 from pilots.dashboard import ALL_CHANNELS, SMALL_CELL, Dashboard
 from pilots.feedback_summary import Row as FeedbackRow
-from pilots.verdict import State, percent, segment_name
+from pilots.verdict_types import State, percent, segment_name
 from pilots.views.display import STATE_WORDS, p_value, points
 
 # Each state its own marker (and colour): the legend and the table name it in words.

@@ -15,7 +15,8 @@ from django.db.models import Count, Q
 
 from citylab.models import AgeBand, District, PopulationFigure
 from pilots.models import Cycle
-from pilots.verdict import Counts, Evaluation, Population, evaluate
+from pilots.verdict import evaluate
+from pilots.verdict_types import Counts, Evaluation, Population
 
 # Rows are (district code, age band code, eligible, adopters, satisfied, rated); a response
 # without a district or an age band is its own segment, labelled "".

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citylab.models import AgeBand, Community, District, Team
 from pilots.models import Cycle, CycleChange, DecisionKind, Pilot, Variant
-from pilots.verdict import Verdict
+from pilots.verdict_types import Verdict
 from surveys.models import PREFER_NOT_TO_SAY, Kind, Question, Survey
 from surveys.options import answer_options
 

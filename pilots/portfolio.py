@@ -19,7 +19,8 @@ from django.db.models import Count, Prefetch
 from citylab.models import PopulationFigure, Role
 from pilots.evaluation import combine, survey_rows
 from pilots.models import Cycle, Pilot, SegmentCount
-from pilots.verdict import Evaluation, Population, evaluate
+from pilots.verdict import evaluate
+from pilots.verdict_types import Evaluation, Population
 from surveys.models import PREFER_NOT_TO_SAY, Answer, Channel, Kind, Response, Status, Survey
 
 SMALL_CELL = 5

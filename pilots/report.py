@@ -31,7 +31,7 @@ from citylab import charts
 from citylab.charts import Chart
 from pilots.dashboard import Dashboard
 from pilots.evaluation import CycleEvaluation, Sources
-from pilots.verdict import percent
+from pilots.verdict_types import percent
 from pilots.views.display import cycle_page
 
 FONT = "STSong-Light"
@@ -170,7 +170,7 @@ STATE_SHAPES = {"pass": ("circle", 2), "unproven": ("diamond", 0), "below": ("x"
 
 
 def adoption_drawing(dash: Dashboard) -> Drawing | None:
-    from pilots.verdict import segment_name
+    from pilots.verdict_types import segment_name
 
     ev = dash.evaluation
     if ev is None:
@@ -193,7 +193,7 @@ def adoption_drawing(dash: Dashboard) -> Drawing | None:
 
 
 def change_drawing(dash: Dashboard) -> Drawing | None:
-    from pilots.verdict import segment_name
+    from pilots.verdict_types import segment_name
 
     # The segments the dashboard's dumbbell shows: none whose count this reader may not see
     # (the table below lists them as suppressed).

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from citylab import audit
 from pilots.evaluation import evaluate_cycle, segment_labels
 from pilots.models import DECISION_STAGE, FINAL_STAGES, Cycle, Decision, DecisionKind, Pilot, Stage, next_stages
-from pilots.verdict import Verdict
+from pilots.verdict_types import Verdict
 
 
 class WorkflowError(Exception):

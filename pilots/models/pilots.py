@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from citylab.models import AgeBand, Community, District, Team, TeamOwnedQuerySet
-from pilots.verdict import Thresholds
+from pilots.verdict_types import Thresholds
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pilots.evaluation import CycleEvaluation
-from pilots.verdict import Estimate, State, Verdict, percent, segment_name
+from pilots.verdict_types import Estimate, State, Verdict, percent, segment_name
 
 VERDICT_WORDS = {
     Verdict.READY_TO_SCALE: gettext_lazy("Ready to scale"),

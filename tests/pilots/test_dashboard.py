@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from pilots import stats
 from pilots.evaluation import evaluate_cycle
-from pilots.verdict import percent
+from pilots.verdict_types import percent
 from pilots.views.display import p_value, points
 from tests.pilots.dashboard_factories import (  # noqa: F401 - fixtures
     add_responses,

@@ -16,7 +16,7 @@ from pilots import demo
 from pilots.evaluation import evaluate_cycle, segment_labels
 from pilots.models import Cycle, CycleChange, Decision, DecisionKind, Pilot, SegmentCount, Stage, Variant
 from pilots.services import WorkflowError, decision_record
-from pilots.verdict import Verdict
+from pilots.verdict_types import Verdict
 
 
 @pytest.fixture

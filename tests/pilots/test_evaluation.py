@@ -8,7 +8,7 @@ from citylab.models import AgeBand, District, PopulationFigure
 from pilots import stats
 from pilots.evaluation import evaluate_cycle, segment_labels, survey_rows
 from pilots.models import Cycle, Stage
-from pilots.verdict import State, Verdict
+from pilots.verdict_types import State, Verdict
 from surveys.models import Channel, Choice, Kind, Purpose, Question, Status, Survey
 from surveys.services import response_record
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pilots import stats
-from pilots.verdict import Counts, Population, State, Thresholds, Verdict, evaluate, more_needed, percent
+from pilots.verdict import evaluate, more_needed
+from pilots.verdict_types import Counts, Population, State, Thresholds, Verdict, percent
 
 RULES = Thresholds(adoption_target=0.5, equity_floor=0.4, satisfaction_target=0.7, viability_floor=0.15, min_n=30)
 

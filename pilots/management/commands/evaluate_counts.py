@@ -25,7 +25,8 @@ from pilots.countfile import (
     to_counts,
     to_population,
 )
-from pilots.verdict import Estimate, Evaluation, Thresholds, evaluate, percent
+from pilots.verdict import evaluate
+from pilots.verdict_types import Estimate, Evaluation, Thresholds, percent
 
 DEFAULTS = Thresholds()
 
