@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "crispy_forms",
-    "crispy_bootstrap5",
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -242,8 +241,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Forms ----------------------------------------------------------------------------------
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("citylab_forms",)  # our own markup: templates/citylab_forms/
+CRISPY_TEMPLATE_PACK = "citylab_forms"
 
 # --- Security -------------------------------------------------------------------------------
 # In production nginx stands in front (deploy/nginx.conf) and tells the scheme and the
