@@ -1,7 +1,7 @@
 """The demo's experience-officer panel for the community app pilot (pilots.demo.APP).
 
 About sixty approved officers (fictional: names from common Chinese surnames and given names,
-phone numbers 170-xxxx-xxxx, a prefix kept for virtual operators and never dialled here) across
+phone numbers 170xxxxxxxx, a prefix kept for virtual operators and never dialled here) across
 the city's age bands, districts and occupations. The quotas are derived from the population
 figures and then adjusted the way a planner would (no retired officers under 45, no students
 over 45), and the panel deliberately falls short where recruiting is hardest: officers over 70
@@ -25,6 +25,7 @@ from citylab.models import AgeBand, Community, District, Occupation, Team
 from pilots.assignment import Candidate, propose
 from pilots.coverage import derive_targets
 from pilots.demo import APP, _demo_person, _upsert
+from pilots.officers import normalise_phone
 from pilots.models import (
     Assignment,
     Notice,
@@ -80,7 +81,9 @@ def _name(n: int) -> str:
 
 
 def _phone(n: int) -> str:
-    return f"170-{2600 + n:04d}-{(n * 7919) % 10_000:04d}"
+    # Stored as every officer's phone is (pilots/officers.py normalise_phone): digits only, so
+    # a demo officer who signs up again is found as the same person.
+    return normalise_phone(f"170-{2600 + n:04d}-{(n * 7919) % 10_000:04d}")
 
 
 def _plan(bands: list[AgeBand], occupations: list[Occupation]) -> tuple[dict, list[tuple[AgeBand, Occupation]]]:
