@@ -6,7 +6,8 @@ whatever the number of responses:
 
 * the operator's counts (SegmentCount) of both cycles together;
 * each cycle's evaluation survey, grouped by segment *and channel*, so that the channel filter
-  and the unfiltered verdict come from the same rows;
+  and the unfiltered verdict come from the same rows (`pilots.evaluation.segment_tally`, which
+  the pilot page reads too);
 * the shown cycle's responses per channel and segment, and its satisfaction answers per scale
   point and segment; population figures.
 
@@ -30,22 +31,22 @@ has ratings.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from citylab.models import AgeBand, District, PopulationFigure, Role
+from pilots.evaluation import segment_tally
 from pilots.feedback_summary import CycleFeedbackSummary, cycle_feedback_summary
 from pilots.models import Cycle, Pilot
 from pilots.verdict import evaluate
 from pilots.verdict_types import Change, Counts, Evaluation, Population
 from surveys import tallies
-from surveys.models import PREFER_NOT_TO_SAY, Answer, Channel, Kind, Response
+from surveys.models import Answer, Channel, Response
 
 SMALL_CELL = 5  # as surveys/results.py: fewer respondents than this could point at a person
 SURVEY_CHANNELS = (Channel.WEB, Channel.PAPER, Channel.ASSISTED)
@@ -182,34 +183,6 @@ def imported_rows(cycles: list[Cycle]) -> dict[int, tuple[list[Row], bool]]:
     return found
 
 
-def _segment_tally(cycle: Cycle) -> tallies.Tally | None:
-    """`pilots.evaluation.survey_rows`, grouped by channel as well: one GROUP BY."""
-    if cycle.survey_id is None or (cycle.adoption_question_id is None and cycle.satisfaction_question_id is None):
-        return None
-    adoption = Q(question_id=cycle.adoption_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
-    satisfaction = Q(question_id=cycle.satisfaction_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
-    questions = [q for q in (cycle.adoption_question_id, cycle.satisfaction_question_id) if q]
-    # One answer row per ticked choice on a multiple-choice question: count respondents distinct
-    # (one response is in one part of a tally, so the parts' distinct counts add up).
-    multiple = any(q is not None and q.kind == Kind.MULTIPLE for q in (cycle.adoption_question, cycle.satisfaction_question))
-    adopted, satisfied = list(cycle.adopted_values), list(cycle.satisfied_values)
-
-    def rows(span: tallies.Span):
-        return (
-            span.narrow(Answer.objects.filter(question_id__in=questions), "response__")
-            .values_list("part", "response__channel", "response__district__code", "response__age_band__code")
-            .annotate(
-                eligible=Count("response_id", filter=adoption, distinct=multiple),
-                adopters=Count("response_id", filter=adoption & Q(value__in=adopted), distinct=multiple),
-                satisfied=Count("response_id", filter=satisfaction & Q(value__in=satisfied), distinct=multiple),
-                rated=Count("response_id", filter=satisfaction, distinct=multiple),
-            )
-            .order_by()
-        )
-
-    return tallies.Tally(f"pilot-segments:{_mapping(cycle)}", rows, width=4)
-
-
 def _by_channel(counted: tallies.Counts) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = defaultdict(list)
     for (channel, d, a), numbers in counted.items():
@@ -260,17 +233,10 @@ class SurveyCounts:
     satisfaction: list[ValueRow] = field(default_factory=list)
 
 
-def _mapping(cycle: Cycle) -> str:
-    """What a cycle's segment rows depend on besides the answers: a new mapping is a new tally."""
-    kinds = [q.kind if q is not None else "" for q in (cycle.adoption_question, cycle.satisfaction_question)]
-    return json.dumps([CUBE_VERSION, cycle.adoption_question_id, cycle.satisfaction_question_id,
-                       sorted(cycle.adopted_values), sorted(cycle.satisfied_values), kinds])
-
-
 def survey_tallies(cycle: Cycle, shown: Cycle) -> dict[str, tallies.Tally]:
     """What the dashboard counts in a cycle's survey: part of SurveyCounts -> tally."""
     wanted: dict[str, tallies.Tally] = {}
-    segments = _segment_tally(cycle)
+    segments = segment_tally(cycle)
     if segments is not None:
         wanted["surveyed"] = segments
     if cycle.survey_id is not None and cycle.pk == shown.pk:

@@ -4,11 +4,16 @@ Counts come from the operator's imported figures (SegmentCount rows), from the c
 evaluation survey, or both: imported counts measure use directly, so they give adoption when
 present, and the survey then gives satisfaction when the import has no ratings. Each source
 is one aggregate query, whatever the number of responses: a city pilot can have hundreds of
-thousands of answers, and none of them is loaded into Python.
+thousands of answers, and none of them is loaded into Python. The survey's counts are a
+`surveys.tallies.Tally`, kept in the cache and brought up to date with only the responses that
+arrived since, the same one the pilot dashboard reads: at a million responses a full count
+takes seconds, and the pilot page shows this verdict on every visit.
 """
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -17,10 +22,13 @@ from citylab.models import AgeBand, District, PopulationFigure
 from pilots.models import Cycle
 from pilots.verdict import evaluate
 from pilots.verdict_types import Counts, Evaluation, Population
+from surveys import tallies
+from surveys.models import PREFER_NOT_TO_SAY, Answer, Kind
 
 # Rows are (district code, age band code, eligible, adopters, satisfied, rated); a response
 # without a district or an age band is its own segment, labelled "".
 Row = tuple[str, str, int, int, int | None, int | None]
+TALLY_VERSION = 1  # raise when the segment tally's shape changes, so old cache entries are not read
 
 
 @dataclass(frozen=True)
@@ -40,36 +48,57 @@ def imported_rows(cycle: Cycle) -> list[Row]:
     ]
 
 
-def survey_rows(cycle: Cycle) -> list[Row]:
-    """Per segment: respondents who answered the adoption question (eligible), those whose
-    answer counts as adopted, and the same for satisfaction. One GROUP BY over the answers."""
-    if cycle.survey_id is None or (cycle.adoption_question_id is None and cycle.satisfaction_question_id is None):
-        return []
-    from surveys.models import PREFER_NOT_TO_SAY, Answer, Kind
+def _mapping(cycle: Cycle) -> str:
+    """What a cycle's segment rows depend on besides the answers: a new mapping is a new tally."""
+    kinds = [q.kind if q is not None else "" for q in (cycle.adoption_question, cycle.satisfaction_question)]
+    return json.dumps([TALLY_VERSION, cycle.adoption_question_id, cycle.satisfaction_question_id,
+                       sorted(cycle.adopted_values), sorted(cycle.satisfied_values), kinds])
 
+
+def segment_tally(cycle: Cycle) -> tallies.Tally | None:
+    """Per channel and segment: respondents who answered the adoption question (eligible), those
+    whose answer counts as adopted, and the same for satisfaction. One GROUP BY over the
+    answers, kept and brought up to date by surveys.tallies; the pilot page's verdict and the
+    pilot dashboard (which filters by channel) read the same counts."""
+    if cycle.survey_id is None or (cycle.adoption_question_id is None and cycle.satisfaction_question_id is None):
+        return None
     adoption = Q(question_id=cycle.adoption_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
     satisfaction = Q(question_id=cycle.satisfaction_question_id) & ~Q(value=PREFER_NOT_TO_SAY)
     questions = [q for q in (cycle.adoption_question_id, cycle.satisfaction_question_id) if q]
     # A multiple-choice question has one answer row per ticked choice, so its respondents are
-    # counted distinct; every other kind has one row per response, and a plain count is
+    # counted distinct (one response is in one part of a tally and one channel, so the parts'
+    # distinct counts add up); every other kind has one row per response, and a plain count is
     # several times faster on a large survey.
-    multiple = any(
-        question is not None and question.kind == Kind.MULTIPLE
-        for question in (cycle.adoption_question, cycle.satisfaction_question)
-    )
-    rows = (
-        Answer.objects.filter(response__survey_id=cycle.survey_id, question_id__in=questions)
-        .values_list("response__district__code", "response__age_band__code")
-        .annotate(
-            eligible=Count("response_id", filter=adoption, distinct=multiple),
-            adopters=Count("response_id", filter=adoption & Q(value__in=cycle.adopted_values), distinct=multiple),
-            satisfied=Count("response_id", filter=satisfaction & Q(value__in=cycle.satisfied_values),
-                            distinct=multiple),
-            rated=Count("response_id", filter=satisfaction, distinct=multiple),
+    multiple = any(q is not None and q.kind == Kind.MULTIPLE for q in (cycle.adoption_question, cycle.satisfaction_question))
+    adopted, satisfied = list(cycle.adopted_values), list(cycle.satisfied_values)
+
+    def rows(span: tallies.Span):
+        return (
+            span.narrow(Answer.objects.filter(question_id__in=questions), "response__")
+            .values_list("part", "response__channel", "response__district__code", "response__age_band__code")
+            .annotate(
+                eligible=Count("response_id", filter=adoption, distinct=multiple),
+                adopters=Count("response_id", filter=adoption & Q(value__in=adopted), distinct=multiple),
+                satisfied=Count("response_id", filter=satisfaction & Q(value__in=satisfied), distinct=multiple),
+                rated=Count("response_id", filter=satisfaction, distinct=multiple),
+            )
+            .order_by()
         )
-        .order_by()
-    )
-    return sorted((d or "", a or "", e, x, s, r) for d, a, e, x, s, r in rows)
+
+    return tallies.Tally(f"pilot-segments:{_mapping(cycle)}", rows, width=4)
+
+
+def survey_rows(cycle: Cycle) -> list[Row]:
+    """The segment tally's rows with the channels added together."""
+    tally = segment_tally(cycle)
+    if tally is None:
+        return []
+    summed: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for (_channel, district, age_band), numbers in tallies.counts(cycle.survey_id, [tally])[tally.name].items():
+        row = summed[(district or "", age_band or "")]
+        for index, number in enumerate(numbers):
+            row[index] += number
+    return sorted((d, a, *numbers) for (d, a), numbers in summed.items())
 
 
 def cycle_counts(cycle: Cycle) -> tuple[Counts, tuple[int, int] | None, Sources]:
