@@ -38,6 +38,24 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _cache_rows_go_with_the_test(request, django_db_blocker) -> Iterator[None]:
+    """The default cache is a database table: a test's rows in it roll back with the test's
+    transaction. A transactional test (the live server's, a task worker's) commits them for
+    real, and the flush after it empties the models' tables only, so its rate-limit counts,
+    allauth's counts of failed sign-ins and kept dashboard counts would reach later tests, whose
+    ids restart at 1 on SQLite and name the same surveys again."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction"))
+    if transactional:
+        from django.core.cache import cache
+
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
 def make_user(email: str, *, name: str = "", staff: bool = False, totp: bool = False) -> User:
     """A verified account; `staff` makes a CityLab administrator (superuser of the admin site)."""
     user = User.objects.create_user(

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.browser import a11y
@@ -131,11 +130,3 @@ def sign_in(client) -> Callable[[Session, object], None]:
 @pytest.fixture(scope="package")
 def axe() -> a11y.AxeRunner:
     return a11y.AxeRunner()
-
-
-@pytest.fixture(autouse=True)
-def _forget_rate_limits(transactional_db) -> Iterator[None]:
-    """The live server commits for real, cache rows included: clear allauth's counts of failed
-    sign-ins afterwards, so they never slow down a later test's sign-in."""
-    yield
-    cache.clear()
