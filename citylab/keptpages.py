@@ -37,8 +37,10 @@ from django.utils.translation import get_language
 
 from citylab import textsize
 
-# A page is about 10 kB: this many keep a worker's share at a few megabytes.
+# A page is about 10 kB: this many keep a worker's share at a few megabytes. A larger page
+# is rendered each time instead, so no page can make the store grow past MAX_KEPT x MAX_SIZE.
 MAX_KEPT = 1000
+MAX_SIZE = 64 * 1024  # characters
 HOLE = "keptcsrf" + secrets.token_hex(16)
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
 
@@ -114,7 +116,8 @@ def render_kept(request: HttpRequest, template_name: str, context: dict[str, obj
     page = _kept.get(key)
     if page is None:
         page = loader.render_to_string(template_name, {**context, "csrf_token": HOLE}, request)
-        _kept.put(key, page)
+        if len(page) <= MAX_SIZE:
+            _kept.put(key, page)
     return HttpResponse(page.replace(HOLE, get_token(request)), status=status)
 
 

@@ -191,8 +191,12 @@ def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         "total": len(shown),
         "change": change,
     }
-    status = HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK
-    return render_kept(request, "surveys/resident/question.html", context, status=status)
+    if error or context["text_value"]:
+        # What the resident typed is theirs alone: a page holding it is not one to share, and
+        # keeping every such page would let a script fill the store with its posts.
+        status = HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK
+        return TemplateResponse(request, "surveys/resident/question.html", context, status=status)
+    return render_kept(request, "surveys/resident/question.html", context)
 
 
 def _save_answer(survey: Survey, progress: Progress | None, key: str, value) -> Progress:

@@ -90,11 +90,22 @@ def test_signed_in_staff_get_their_own_layout(survey, planner):
     assert "退出登录" not in page(Client(), "/s/door-access/q/age/")
 
 
-def test_error_pages_keep_the_answer_and_message(survey):
+def test_pages_with_what_a_resident_typed_are_not_kept(survey):
     resident = Client()
     response = resident.post("/s/door-access/q/trips/", {"answer": "lots"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert 'value="lots"' in response.content.decode() and "错误：" in response.content.decode()
+    resident.post("/s/door-access/q/story/", {"answer": "The gate is too heavy for my mother."})
+    assert "too heavy for my mother" in page(resident, "/s/door-access/q/story/")
+    assert not keptpages._kept.pages
+    assert "too heavy" not in page(Client(), "/s/door-access/q/story/")
+    assert len(keptpages._kept.pages) == 1  # the empty text page, the same for everyone
+
+
+def test_a_page_too_large_to_keep_is_rendered_each_time(survey, monkeypatch):
+    monkeypatch.setattr(keptpages, "MAX_SIZE", 100)
+    assert "您的年龄段是？" in page(Client(), "/s/door-access/q/age/")
+    assert not keptpages._kept.pages
 
 
 def test_debug_renders_every_time(survey, settings):
