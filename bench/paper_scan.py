@@ -61,12 +61,18 @@ def printed_pages(n_pages, dpi, first_serial=5000):
     layout = the_layout([])
     per_sheet = len(layout["pages"])
     serials = [first_serial + i for i in range(-(-n_pages // per_sheet))]
-    pdf = io.BytesIO()
-    render_pdf(layout, pdf, serials)
-    for index, img in enumerate(iter_pdf_pages(pdf.getvalue(), dpi=dpi)):
-        if index >= n_pages:
-            break
-        yield serials[index // per_sheet], 1 + index % per_sheet, layout, img
+    # Printed a few hundred sheets at a time: one PDF of them all would pass the reader's
+    # page limit (pagefiles.MAX_PAGES_PER_FILE) on a large --pages, and hold it all in memory.
+    chunk = max(1, 500 // per_sheet)
+    index = 0
+    for start in range(0, len(serials), chunk):
+        pdf = io.BytesIO()
+        render_pdf(layout, pdf, serials[start:start + chunk])
+        for img in iter_pdf_pages(pdf.getvalue(), dpi=dpi):
+            if index >= n_pages:
+                return
+            yield serials[index // per_sheet], 1 + index % per_sheet, layout, img
+            index += 1
 
 
 def mark_sheet(img, layout, page_no, dpi, rng):
