@@ -9,7 +9,10 @@ target: 10,000 segments in under 200 ms.
 Part 2 writes survey answers with bulk inserts into a scratch database (SQLite, or the
 local PostgreSQL database `citylab_bench` with --postgres) and evaluates the cycle at each
 size: the queries must not grow with the responses, and the answers are never loaded into
-Python. Prints figures; asserts nothing.
+Python. The responses are seconds old, so none is settled into the kept counts yet
+(surveys/tallies.py) and each evaluation counts them all: this is the cost of a full count;
+bench/dashboards.py measures the kept path ("evaluate_cycle" cold and warm). Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
