@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from surveys.paper import marks, pagefiles  # noqa: E402  (pure, no Django)
-from surveys.paper.marks import QrPayload, read_page  # noqa: E402
+from surveys.paper.locate import QrPayload  # noqa: E402
+from surveys.paper.marks import read_page  # noqa: E402
 from surveys.paper.pagefiles import iter_image_pages, iter_pdf_pages  # noqa: E402
 from surveys.paper.layout import layout_survey  # noqa: E402
 from surveys.paper.render import render_pdf  # noqa: E402

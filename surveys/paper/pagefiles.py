@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from surveys.paper.marks import PAGE_H, Reason, gettext_noop
+from surveys.paper.locate import PAGE_H
+from surveys.paper.marks import Reason, gettext_noop
 
 MAX_PAGES_PER_FILE = 2000  # a file with more pages is refused as a whole (documented limit)
 MAX_PIXELS_PER_PAGE = 80_000_000  # ~A3 at 600 dpi; larger images are decompression bombs

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from surveys.paper.marks import MARKER_SIZE, PAGE_H, PAGE_W, QrPayload, marker_corners
+from surveys.paper.locate import MARKER_SIZE, PAGE_H, PAGE_W, QrPayload, marker_corners
 
 MARK_KINDS = ("fill", "tick", "cross", "pencil_fill", "pencil_tick", "pencil_cross", "scribble")
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from surveys.paper import marks, pagefiles
-from surveys.paper.marks import QrPayload, parse_qr, read_page
+from surveys.paper import locate, marks, pagefiles
+from surveys.paper.locate import QrPayload, parse_qr
+from surveys.paper.marks import read_page
 from surveys.paper.pagefiles import ScanFileError, iter_image_pages, iter_pdf_pages
 from surveys.paper.synthetic import PHOTO, SCAN, degrade, demo_layout, draw_mark, draw_page, draw_writing, layout_lookup
 
@@ -50,7 +51,7 @@ def marked_page(layout, marks_by_bubble, page=1, seed=0):
 def blot_marker(img, marker_id):
     """Paint a corner marker white, as if torn off or folded away."""
     ppt = DPI / 72
-    corners = marks.marker_corners()[marker_id] * ppt
+    corners = locate.marker_corners()[marker_id] * ppt
     x0, y0 = corners.min(axis=0).astype(int) - 4
     x1, y1 = corners.max(axis=0).astype(int) + 4
     img[y0:y1, x0:x1] = 255
@@ -91,7 +92,7 @@ def test_clean_page_reads_every_clear_mark(layout, layout_for):
     assert all(result.answers[key] == [] for key in blank)
     assert result.holds == []
     assert not any(key in result.answers for key, kind in k.items() if kind in marks.TEXT_KINDS)
-    assert result.straightened.shape == (round(marks.PAGE_H * 2), round(marks.PAGE_W * 2))
+    assert result.straightened.shape == (round(locate.PAGE_H * 2), round(locate.PAGE_W * 2))
 
 
 def text_boxes(layout, page=1):

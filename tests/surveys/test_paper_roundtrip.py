@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from surveys.paper import layout as L
-from surveys.paper import marks
+from surveys.paper import locate, marks
 from surveys.paper.layout import layout_survey
-from surveys.paper.marks import QrPayload, read_page
+from surveys.paper.locate import QrPayload
+from surveys.paper.marks import read_page
 from surveys.paper.render import render_pdf
 from surveys.paper.synthetic import (PHOTO, SCAN, WRITING_KINDS, degrade, draw_mark, draw_writing, layout_lookup,
                                      render_pdf_page, sample_spec)
@@ -143,12 +144,12 @@ def test_degraded_pages_at_300_dpi_read_the_same(printed):
 
 def test_the_reader_looks_for_the_qr_code_where_the_layout_prints_it():
     box = L.qr_box()
-    assert (box["x"], box["y"], box["size"]) == pytest.approx(marks.QR_EXPECTED, abs=0.01)
+    assert (box["x"], box["y"], box["size"]) == pytest.approx(locate.QR_EXPECTED, abs=0.01)
 
 
 def test_the_reader_and_the_layout_agree_on_the_markers(printed):
     layout, _ = printed
-    expected = marks.marker_corners()
+    expected = locate.marker_corners()
     for page in layout["pages"]:
         for marker in page["markers"]:
             assert np.allclose(marker["corners"], expected[marker["id"]], atol=0.02)
