@@ -222,8 +222,10 @@ def sweep_values(entry: Field) -> list[str | list[str]]:
     values: list[str | list[str]] = ["a\x00b", ["1", "2"]]
     if entry.kind in ("text", "textarea", "hidden", "search"):
         values.append("x" * 100_000)
-    if entry.kind in ("number", "hidden", "select", "radio"):
-        values += ["9" * 40, "2147483648", "-1", "1e309"]  # 2**31 overflows PostgreSQL's integer
+    if entry.kind in ("number", "hidden", "select", "radio", "checkbox"):
+        # 2**31 overflows PostgreSQL's integer; 10**40 any integer column, and SQLite's driver
+        # raised on it in a checkbox list of records (`pk__in`: see citylab/lookups.py)
+        values += ["9" * 40, "2147483648", "-1", "1e309"]
     if entry.kind in ("date", "datetime-local"):
         values += ["0001-01-01T00:00", "9999-12-31T23:59", "10000-01-01"]
     return values

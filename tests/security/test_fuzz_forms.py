@@ -262,10 +262,6 @@ def test_pilot_and_cycle_forms(client, planner, survey, pilot, cycle):
 # --- Panels, quotas and tasks ------------------------------------------------------------------
 
 
-# Failed twice in four whole-suite runs on SQLite and never alone (14 runs, seeds 1-6, after the
-# browser, civic-core or pilots tests, and on PostgreSQL); the failing example was not kept.
-# Not strict until it is found: it still runs and reports, but a rare miss does not block CI.
-@pytest.mark.xfail(strict=False, reason="intermittent in whole-suite runs on SQLite only; cause not yet found")
 def test_panel_quota_task_and_assign_forms(client, planner, team, pilot, cycle):
     from pilots.models import Panel, PanelMember, Task
     from tests.pilots.officer_factories import make_occupations, make_officer
