@@ -80,10 +80,14 @@ def _name(n: int) -> str:
     return SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
 
 
+def _dashed_phone(n: int) -> str:
+    return f"170-{2600 + n:04d}-{(n * 7919) % 10_000:04d}"
+
+
 def _phone(n: int) -> str:
     # Stored as every officer's phone is (pilots/officers.py normalise_phone): digits only, so
     # a demo officer who signs up again is found as the same person.
-    return normalise_phone(f"170-{2600 + n:04d}-{(n * 7919) % 10_000:04d}")
+    return normalise_phone(_dashed_phone(n))
 
 
 def _plan(bands: list[AgeBand], occupations: list[Occupation]) -> tuple[dict, list[tuple[AgeBand, Occupation]]]:
@@ -106,6 +110,9 @@ def _plan(bands: list[AgeBand], occupations: list[Occupation]) -> tuple[dict, li
 def _officer(team: Team, n: int, band: AgeBand, occupation: Occupation, district: District,
              community: Community | None, status: str, now: datetime.datetime) -> Officer:
     elderly = band.min_age >= 60
+    # Demo cities seeded before phones were stored normalised hold this officer as 170-xxxx-xxxx:
+    # take that row over rather than add a second officer (`make run` seeds on every start).
+    Officer.objects.filter(team=team, phone=_dashed_phone(n)).update(phone=_phone(n))
     officer = _upsert(Officer, {"team": team, "phone": _phone(n)}, {
         "full_name": _name(n),
         "email": "" if elderly else f"officer{n:02d}@residents.lanhai.example",

@@ -45,6 +45,18 @@ def test_seeding_twice_changes_nothing(team):
     assert snapshot() == before
 
 
+def test_a_demo_seeded_with_dashed_phones_keeps_its_officers(team):
+    """Phones were once seeded as 170-xxxx-xxxx: seeding again takes those rows over."""
+    seed_panels(team=team)
+    count = Officer.objects.count()
+    for officer in Officer.objects.filter(phone__startswith="170"):
+        p = officer.phone
+        Officer.objects.filter(pk=officer.pk).update(phone=f"{p[:3]}-{p[3:7]}-{p[7:]}")
+    seed_panels(team=team)
+    assert Officer.objects.count() == count
+    assert not Officer.objects.filter(phone__contains="-").exists()
+
+
 def test_the_panel_has_about_sixty_officers_and_the_gaps(team):
     seed_panels(team=team)
     panel = Panel.objects.get(name=PANEL_NAME)
