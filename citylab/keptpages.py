@@ -106,11 +106,11 @@ def _may_keep(request: HttpRequest) -> bool:
     )
 
 
-def render_kept(request: HttpRequest, template_name: str, context: dict[str, object], *,
-                status: int = 200) -> HttpResponse:
-    """The page `template_name` renders with `context`, from the kept copy when there is one."""
+def render_kept(request: HttpRequest, template_name: str, context: dict[str, object]) -> HttpResponse:
+    """The page `template_name` renders with `context`, from the kept copy when there is one.
+    Only for a 200 page whose context is the same for everyone who sees it."""
     if not _may_keep(request):
-        return TemplateResponse(request, template_name, context, status=status)
+        return TemplateResponse(request, template_name, context)
     key = repr((template_name, get_language(), textsize.text_size(request), request.get_full_path(),
                 _plain(context)))
     page = _kept.get(key)
@@ -118,7 +118,7 @@ def render_kept(request: HttpRequest, template_name: str, context: dict[str, obj
         page = loader.render_to_string(template_name, {**context, "csrf_token": HOLE}, request)
         if len(page) <= MAX_SIZE:
             _kept.put(key, page)
-    return HttpResponse(page.replace(HOLE, get_token(request)), status=status)
+    return HttpResponse(page.replace(HOLE, get_token(request)))
 
 
 def _forget(**kwargs: object) -> None:
