@@ -176,15 +176,17 @@ def question(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         else reverse("surveys:start", kwargs={"slug": slug})
     )
     selected = raw if isinstance(raw, list) else ([raw] if isinstance(raw, str) and raw else [])
+    is_choice = current.kind not in (Kind.NUMBER, Kind.SHORT_TEXT, Kind.LONG_TEXT)
     context = {
         "survey": survey,
         "question": current,
         "options": _options(structure, current, _district_answer(questions, answers)),
-        "is_choice": current.kind not in (Kind.NUMBER, Kind.SHORT_TEXT, Kind.LONG_TEXT),
+        "is_choice": is_choice,
         "input_type": "checkbox" if current.kind == Kind.MULTIPLE else "radio",
         "prefer_not_value": PREFER_NOT_TO_SAY,
         "selected": selected,
-        "text_value": raw if isinstance(raw, str) else "",
+        # A chosen answer is one of the question's own values, not text the resident typed.
+        "text_value": raw if isinstance(raw, str) and not is_choice else "",
         "error": error_message(error, current) if error else "",
         "back_url": back_url,
         "number": shown.index(key) + 1 if key in shown else None,

@@ -56,6 +56,8 @@ def test_each_resident_sees_their_own_earlier_answer(survey):
         assert re.search(rf'value="{re.escape(mine)}" checked', text)
         assert not re.search(rf'value="{re.escape(theirs)}" checked', text)
     assert "checked" not in page(Client(), "/s/door-access/q/age/")
+    # a chosen answer is one of the question's values, not typed text: one kept page per choice
+    assert len(keptpages._kept.pages) == 3
 
 
 def test_a_wording_fix_shows_at_once(survey):
