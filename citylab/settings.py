@@ -113,6 +113,10 @@ try:
     )
 except ValueError as error:
     raise EnvError(f"DATABASE_URL: {error}") from None
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, with a health check that asks the server only when its socket has
+    # something to say (see citylab/postgresql/base.py).
+    _database["ENGINE"] = "citylab.postgresql"
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the task worker write to the same file: WAL lets readers go on while
     # one writes, IMMEDIATE transactions and a busy timeout make writers queue, not fail.
