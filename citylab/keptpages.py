@@ -18,8 +18,6 @@ request's own token replaces it.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal
@@ -36,6 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 
 from citylab import textsize
+from citylab.lru import LRU
 
 # A page is about 10 kB: this many keep a worker's share at a few megabytes. A larger page
 # is rendered each time instead, so no page can make the store grow past MAX_KEPT x MAX_SIZE.
@@ -45,34 +44,7 @@ HOLE = "keptcsrf" + secrets.token_hex(16)
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
 
 
-class _Kept:
-    """Least recently used pages; a lock because runserver and threaded servers share it."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.pages: OrderedDict[str, str] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> str | None:
-        with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
-
-    def put(self, key: str, page: str) -> None:
-        with self.lock:
-            self.pages[key] = page
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.pages.clear()
-
-
-_kept = _Kept(MAX_KEPT)
+_kept: LRU[str, str] = LRU(MAX_KEPT)
 
 
 PLAIN = (str, int, float, Decimal, date, time, UUID, type(None))  # bool is an int

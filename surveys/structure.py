@@ -15,14 +15,13 @@ civic core's rows, edited without touching any survey, so a page still reads the
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
+from citylab.lru import LRU
 from surveys.models import SEGMENT_KINDS, Choice, Question, Survey
 from surveys.options import Option, answer_options
 from surveys.services import question_specs
@@ -62,8 +61,7 @@ class SurveyStructure:
         return options
 
 
-_lock = threading.Lock()
-_kept: OrderedDict[int, tuple[Stamp, SurveyStructure]] = OrderedDict()
+_kept: LRU[int, tuple[Stamp, SurveyStructure]] = LRU(MAX_SURVEYS)
 
 
 def _stamp(survey: Survey) -> Stamp:
@@ -73,19 +71,13 @@ def _stamp(survey: Survey) -> Stamp:
 def survey_structure(survey: Survey) -> SurveyStructure:
     """The structure for this state of the survey row: kept, or built now (two queries)."""
     stamp = _stamp(survey)
-    with _lock:
-        kept = _kept.get(survey.pk)
-        if kept is not None and kept[0] == stamp:
-            _kept.move_to_end(survey.pk)
-            return kept[1]
+    kept = _kept.get(survey.pk)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
     # Built outside the lock: two requests may build the same structure once each, harmlessly.
     # The questions are read after the survey row, so they are at least as new as its stamp.
     built = _build(survey)
-    with _lock:
-        _kept[survey.pk] = (stamp, built)
-        _kept.move_to_end(survey.pk)
-        while len(_kept) > MAX_SURVEYS:
-            _kept.popitem(last=False)
+    _kept.put(survey.pk, (stamp, built))
     return built
 
 
@@ -112,8 +104,7 @@ def _build(survey: Survey) -> SurveyStructure:
 
 def forget() -> None:
     """Drop every kept structure (for tests that compare a fresh build with a kept one)."""
-    with _lock:
-        _kept.clear()
+    _kept.clear()
 
 
 def touch(survey_ids: Iterable[int]) -> None:

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from citylab import keptpages
+from citylab.lru import LRU
 from citylab.textsize import COOKIE as TEXT_SIZE_COOKIE
 from surveys.models import Question
 
@@ -36,7 +37,7 @@ def page(client: Client, url: str) -> str:
 def test_two_residents_share_the_markup_but_not_the_token(survey):
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     one, other = page(first, "/s/door-access/q/age/"), page(second, "/s/door-access/q/age/")
-    assert len(keptpages._kept.pages) == 1  # the second page was the kept one
+    assert len(keptpages._kept) == 1  # the second page was the kept one
     assert TOKEN.sub("", one) == TOKEN.sub("", other)
     tokens_one, tokens_other = set(TOKEN.findall(one)), set(TOKEN.findall(other))
     assert len(tokens_one) == 1 and len(TOKEN.findall(one)) == 3  # answer, text size, language
@@ -57,7 +58,7 @@ def test_each_resident_sees_their_own_earlier_answer(survey):
         assert not re.search(rf'value="{re.escape(theirs)}" checked', text)
     assert "checked" not in page(Client(), "/s/door-access/q/age/")
     # a chosen answer is one of the question's values, not typed text: one kept page per choice
-    assert len(keptpages._kept.pages) == 3
+    assert len(keptpages._kept) == 3
 
 
 def test_a_wording_fix_shows_at_once(survey):
@@ -80,7 +81,7 @@ def test_language_text_size_and_path_each_have_their_page(survey):
     assert 'class="ts-largest' in page(resident, "/s/door-access/q/age/")
     changing = page(resident, "/s/door-access/q/age/?change=1")
     assert 'name="next" value="/s/door-access/q/age/?change=1"' in changing
-    assert len(keptpages._kept.pages) == 4
+    assert len(keptpages._kept) == 4
 
 
 def test_signed_in_staff_get_their_own_layout(survey, planner):
@@ -88,7 +89,7 @@ def test_signed_in_staff_get_their_own_layout(survey, planner):
     staff.force_login(planner)
     text = page(staff, "/s/door-access/q/age/")
     assert "退出登录" in text  # sign out: never kept, never shown to a resident
-    assert not keptpages._kept.pages
+    assert len(keptpages._kept) == 0
     assert "退出登录" not in page(Client(), "/s/door-access/q/age/")
 
 
@@ -99,25 +100,25 @@ def test_pages_with_what_a_resident_typed_are_not_kept(survey):
     assert 'value="lots"' in response.content.decode() and "错误：" in response.content.decode()
     resident.post("/s/door-access/q/story/", {"answer": "The gate is too heavy for my mother."})
     assert "too heavy for my mother" in page(resident, "/s/door-access/q/story/")
-    assert not keptpages._kept.pages
+    assert len(keptpages._kept) == 0
     assert "too heavy" not in page(Client(), "/s/door-access/q/story/")
-    assert len(keptpages._kept.pages) == 1  # the empty text page, the same for everyone
+    assert len(keptpages._kept) == 1  # the empty text page, the same for everyone
 
 
 def test_a_page_too_large_to_keep_is_rendered_each_time(survey, monkeypatch):
     monkeypatch.setattr(keptpages, "MAX_SIZE", 100)
     assert "您的年龄段是？" in page(Client(), "/s/door-access/q/age/")
-    assert not keptpages._kept.pages
+    assert len(keptpages._kept) == 0
 
 
 def test_debug_renders_every_time(survey, settings):
     settings.DEBUG = True
     page(Client(), "/s/door-access/q/age/")
-    assert not keptpages._kept.pages
+    assert len(keptpages._kept) == 0
 
 
 def test_the_store_forgets_the_least_recently_used():
-    kept = keptpages._Kept(2)
+    kept = LRU(2)
     kept.put("a", "A")
     kept.put("b", "B")
     assert kept.get("a") == "A"
