@@ -7,6 +7,11 @@ y growing downwards. Pure: plain data in (see `surveys.paper.spec`), plain data 
 measured by an injected function (reportlab's font metrics by default), so the layout decides
 every line break and page break and the renderer never wraps anything.
 
+Here: the page's measures and type sizes, each question's and the heading's block (choices in
+rows and columns, scales, writing boxes), the page frame (markers, QR code, serial, page
+number) and `layout_survey`, which puts the blocks on pages. Fonts, measuring and wrapping
+text, and the `Block` the blocks are built in, are in surveys.paper.typesetting.
+
 Every sheet has the same geometry; only its QR code and printed serial differ.
 """
 
@@ -14,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from surveys.paper.typesetting import Block, Measure, Writer, font_for, in_languages, place, reportlab_measure, wrap
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 595.28, 841.89
@@ -39,7 +45,6 @@ QUESTION_SECOND_PT = 16  # the question in the second language: grey, and still 
 HINT_PT = 14.5  # hints ("choose one") in both languages: smaller and grey, never below 14
 CHOICE_PT = 15
 CHOICE_SECOND_PT = 14
-LEADING = 1.3  # line pitch as a multiple of the type size
 QUESTION_GAP = 24  # between questions
 ROW_GAP = 8  # between choice rows
 INDENT = 30  # question text and its answers sit right of the question number
@@ -48,11 +53,6 @@ SHORT_BOX_H = round(13 * MM, 2)
 LONG_BOX_H = round(40 * MM, 2)
 NUMBER_BOX_W = round(55 * MM, 2)
 MANY_CHOICES = 6  # more choices than this go into two or three columns when they fit
-
-# Measures a string's width in points: (text, font key, size) -> width.
-Measure = Callable[[str, str, float], float]
-
-FONT_KEYS = ("cjk", "cjk-bold", "latin", "latin-bold")
 
 
 class LayoutError(Exception):
@@ -71,137 +71,6 @@ def site_code(secret_key: str | None = None) -> str:
 
 def qr_payload(site: str, survey: int, version: int, serial: int, page: int) -> str:
     return f"CL1|{site}|{survey}|{version}|{serial}|{page}"
-
-
-def reportlab_measure() -> Measure:
-    """Width by reportlab's font metrics, the same fonts the renderer draws with."""
-    from reportlab.pdfbase import pdfmetrics
-
-    from surveys.paper.render import register_fonts
-
-    names = register_fonts()
-    return lambda text, font, size: pdfmetrics.stringWidth(text, names[font], size)
-
-
-# --- text -----------------------------------------------------------------------------------
-
-# A line may break after any CJK character, and between Latin words; closing punctuation
-# stays with what it closes, so no line starts with "，" or "?".
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+")
-_CLOSING = set("，。、？！：；）」』”’,.?!:;)%】》")
-
-
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    for token in _TOKEN.findall(text):
-        if tokens and token[0] in _CLOSING:
-            tokens[-1] += token
-        else:
-            tokens.append(token)
-    return tokens
-
-
-def font_for(text: str, bold: bool = False) -> str:
-    """Helvetica for what its encoding (WinAnsi) holds, curly quotes included; the CJK font for
-    anything else (Chinese, full-width punctuation)."""
-    try:
-        text.encode("cp1252")
-        base = "latin"
-    except UnicodeEncodeError:
-        base = "cjk"
-    return base + ("-bold" if bold else "")
-
-
-def wrap(text: str, font: str, size: float, width: float, measure: Measure) -> list[str]:
-    """Greedy line breaking at the measured width; a word wider than a line is cut."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for token in _tokens(paragraph.strip()):
-            if measure((line + token).rstrip(), font, size) <= width or not line.strip():
-                if measure(token.rstrip(), font, size) > width:  # a very long word: cut it
-                    for ch in token:
-                        if line and measure(line + ch, font, size) > width:
-                            lines.append(line.rstrip())
-                            line = ""
-                        line += ch
-                else:
-                    line += token
-            else:
-                lines.append(line.rstrip())
-                line = token.lstrip()
-        lines.append(line.rstrip())
-    return lines
-
-
-@dataclass
-class Block:
-    """What a question (or the page heading) needs, before it is put on a page: items
-    positioned relative to the block's top-left corner."""
-
-    key: str
-    kind: str
-    height: float = 0.0
-    texts: list[dict] = field(default_factory=list)
-    bubbles: list[dict] = field(default_factory=list)
-    boxes: list[dict] = field(default_factory=list)
-
-
-class _Writer:
-    """Lays out text lines into a block, keeping track of the height used."""
-
-    def __init__(self, measure: Measure) -> None:
-        self.measure = measure
-
-    def line_h(self, size: float) -> float:
-        return round(size * LEADING, 2)
-
-    def text(self, block: Block, text: str, x: float, y: float, width: float, size: float, *,
-             color: str = "ink", bold: bool = False, align: str = "left") -> float:
-        """Wrap `text` into `width` at (x, y); returns the height used."""
-        font = font_for(text, bold)
-        used = 0.0
-        for line in wrap(text, font, size, width, self.measure):
-            w = round(self.measure(line, font, size), 2)
-            lx = x + (width - w if align == "right" else (width - w) / 2 if align == "center" else 0)
-            block.texts.append({"text": line, "x": round(lx, 2), "y": round(y + used, 2), "w": w,
-                                "h": round(size * 1.15, 2), "size": size, "font": font, "color": color})
-            used += self.line_h(size)
-        return used
-
-    def pair(self, block: Block, texts: Sequence[str], x: float, y: float, width: float,
-             sizes: tuple[float, float], *, bold_first: bool = False) -> float:
-        """One or two languages: side by side on one line when both fit, else one under the other."""
-        if len(texts) == 2:
-            fonts = [font_for(texts[0], bold_first), font_for(texts[1])]
-            widths = [self.measure(t, f, s) for t, f, s in zip(texts, fonts, sizes)]
-            if widths[0] + 12 + widths[1] <= width:
-                h = max(sizes) * 1.15
-                for i, (t, f, s, w) in enumerate(zip(texts, fonts, sizes, widths)):
-                    tx = x if i == 0 else x + widths[0] + 12
-                    block.texts.append({"text": t, "x": round(tx, 2), "y": round(y + (h - s * 1.15) * 0.8, 2),
-                                        "w": round(w, 2), "h": round(s * 1.15, 2), "size": s, "font": f,
-                                        "color": "ink" if i == 0 else "soft"})
-                return self.line_h(max(sizes))
-        used = 0.0
-        for i, t in enumerate(texts):
-            used += self.text(block, t, x, y + used, width, sizes[min(i, 1)], color="ink" if i == 0 else "soft",
-                              bold=bold_first and i == 0)
-        return used
-
-
-def _in_languages(texts: dict, languages: Sequence[str]) -> list[str]:
-    """The text in each wanted language that has one, without saying the same thing twice;
-    Chinese (the text every survey has) when none of them does."""
-    out: list[str] = []
-    for lang in languages:
-        t = (texts.get(lang) or "").strip()
-        if t and t not in out:
-            out.append(t)
-    if not out:
-        fallback = next((t for t in texts.values() if t and t.strip()), "")
-        out = [fallback.strip()] if fallback else []
-    return out
 
 
 # --- blocks -------------------------------------------------------------------------------
@@ -223,16 +92,16 @@ def _choice_columns(choices: list[dict], languages: Sequence[str], width: float,
 
 
 def _label_width(choice: dict, languages: Sequence[str], measure: Measure) -> float:
-    texts = _in_languages(choice["label"], languages)
+    texts = in_languages(choice["label"], languages)
     sizes = (CHOICE_PT, CHOICE_SECOND_PT)
     widths = [measure(t, font_for(t), sizes[min(i, 1)]) for i, t in enumerate(texts)]
     return sum(widths) + 12 * (len(widths) - 1)
 
 
-def _choice_cell(w: _Writer, key: str, choice: dict, languages: Sequence[str], col_w: float) -> Block:
+def _choice_cell(w: Writer, key: str, choice: dict, languages: Sequence[str], col_w: float) -> Block:
     cell = Block(key=key, kind="choice")
     label_x = 2 * BUBBLE_R + 10
-    h = w.pair(cell, _in_languages(choice["label"], languages), label_x, 0, col_w - label_x,
+    h = w.pair(cell, in_languages(choice["label"], languages), label_x, 0, col_w - label_x,
                (CHOICE_PT, CHOICE_SECOND_PT))
     first_line = w.line_h(CHOICE_PT)
     cell.bubbles.append({"question": key, "value": choice["value"], "x": BUBBLE_R + 1,
@@ -241,21 +110,12 @@ def _choice_cell(w: _Writer, key: str, choice: dict, languages: Sequence[str], c
     return cell
 
 
-def _place(block: Block, part: Block, dx: float, dy: float) -> None:
-    for t in part.texts:
-        block.texts.append({**t, "x": round(t["x"] + dx, 2), "y": round(t["y"] + dy, 2)})
-    for b in part.bubbles:
-        block.bubbles.append({**b, "x": round(b["x"] + dx, 2), "y": round(b["y"] + dy, 2)})
-    for b in part.boxes:
-        block.boxes.append({**b, "x": round(b["x"] + dx, 2), "y": round(b["y"] + dy, 2)})
-
-
-def _choices(w: _Writer, block: Block, key: str, choices: list[dict], languages: Sequence[str],
+def _choices(w: Writer, block: Block, key: str, choices: list[dict], languages: Sequence[str],
              x: float, y: float, width: float) -> float:
     """Choices in rows (and columns for long lists); grouped lists get a heading per group."""
     groups: list[tuple[list[str], list[dict]]] = []
     for choice in choices:
-        heading = _in_languages(choice.get("group") or {}, languages) if choice.get("group") else []
+        heading = in_languages(choice.get("group") or {}, languages) if choice.get("group") else []
         if not groups or groups[-1][0] != heading:
             groups.append((heading, []))
         groups[-1][1].append(choice)
@@ -270,12 +130,12 @@ def _choices(w: _Writer, block: Block, key: str, choices: list[dict], languages:
         for r in range(rows):
             row = [cells[c * rows + r] for c in range(cols) if c * rows + r < len(cells)]
             for c, cell in enumerate(row):
-                _place(block, cell, x + c * (col_w + COLUMN_GAP), y + used)
+                place(block, cell, x + c * (col_w + COLUMN_GAP), y + used)
             used += max(cell.height for cell in row) + ROW_GAP
     return used - ROW_GAP
 
 
-def _scale(w: _Writer, block: Block, key: str, choices: list[dict], languages: Sequence[str],
+def _scale(w: Writer, block: Block, key: str, choices: list[dict], languages: Sequence[str],
            x: float, y: float, width: float) -> float:
     """A row of bubbles under their numbers, with the labelled points' words beneath."""
     n = len(choices)
@@ -284,7 +144,7 @@ def _scale(w: _Writer, block: Block, key: str, choices: list[dict], languages: S
     labelled = []
     for i, choice in enumerate(choices):
         cx = x + BUBBLE_R + 4 + i * pitch
-        number = _in_languages(choice["label"], languages)[0] if choice["value"] == "prefer_not_to_say" else choice["value"]
+        number = in_languages(choice["label"], languages)[0] if choice["value"] == "prefer_not_to_say" else choice["value"]
         if choice.get("point_label") and choice["value"] == "prefer_not_to_say":
             number = ""
         nw = w.measure(number, font_for(number), CHOICE_PT)
@@ -295,7 +155,7 @@ def _scale(w: _Writer, block: Block, key: str, choices: list[dict], languages: S
         block.bubbles.append({"question": key, "value": choice["value"], "x": round(cx, 2),
                               "y": round(y + numbers_h + BUBBLE_R, 2), "r": BUBBLE_R})
         if choice.get("point_label"):
-            labelled.append((i, cx, _in_languages(choice["point_label"], languages)))
+            labelled.append((i, cx, in_languages(choice["point_label"], languages)))
     used = numbers_h + 2 * BUBBLE_R + 6
     if not labelled:
         return used
@@ -334,7 +194,7 @@ def question_block(question: dict, number: int, languages: Sequence[str], measur
 
 def _question_block(question: dict, number: int, languages: Sequence[str], measure: Measure,
                     choice_languages: Sequence[str]) -> Block:
-    w = _Writer(measure)
+    w = Writer(measure)
     key, kind = question["key"], question["kind"]
     block = Block(key=key, kind=kind)
     width = PAGE_W - 2 * MARGIN_X - INDENT
@@ -342,11 +202,11 @@ def _question_block(question: dict, number: int, languages: Sequence[str], measu
     block.texts.append({"text": label, "x": 0, "y": 0, "w": round(measure(label, "latin-bold", QUESTION_PT), 2),
                         "h": round(QUESTION_PT * 1.15, 2), "size": QUESTION_PT, "font": "latin-bold", "color": "ink"})
     used = 0.0
-    for i, text in enumerate(_in_languages(question["text"], languages)):
+    for i, text in enumerate(in_languages(question["text"], languages)):
         used += w.text(block, text, INDENT, used, width, QUESTION_PT if i == 0 else QUESTION_SECOND_PT,
                        color="ink" if i == 0 else "soft", bold=i == 0)
     for hint in question.get("hints") or []:
-        used += w.pair(block, _in_languages(hint, languages), INDENT, used, width, (HINT_PT, HINT_PT))
+        used += w.pair(block, in_languages(hint, languages), INDENT, used, width, (HINT_PT, HINT_PT))
     used += 8
     choices = question.get("choices") or []
     if kind == "scale":
@@ -364,18 +224,18 @@ def _question_block(question: dict, number: int, languages: Sequence[str], measu
 
 def heading_block(spec: dict, languages: Sequence[str], measure: Measure) -> Block:
     """Page 1's title, introduction and the instructions for filling in the form."""
-    w = _Writer(measure)
+    w = Writer(measure)
     block = Block(key="", kind="heading")
     width = PAGE_W - 2 * MARGIN_X
     used = 0.0
-    for i, title in enumerate(_in_languages(spec["title"], languages)):
+    for i, title in enumerate(in_languages(spec["title"], languages)):
         used += w.text(block, title, 0, used, width, 22 if i == 0 else 17, color="ink" if i == 0 else "soft", bold=i == 0)
-    for intro in _in_languages(spec.get("intro") or {}, languages):
+    for intro in in_languages(spec.get("intro") or {}, languages):
         used += 4 + w.text(block, intro, 0, used + 4, width, CHOICE_SECOND_PT, color="ink")
     used += 10
     top = used
     for paragraph in spec.get("instructions") or []:
-        for i, text in enumerate(_in_languages(paragraph, languages)):
+        for i, text in enumerate(in_languages(paragraph, languages)):
             used += w.text(block, text, 12, used + 8, width - 24, CHOICE_PT if i == 0 else CHOICE_SECOND_PT,
                            color="ink" if i == 0 else "soft", bold=i == 0 and paragraph is spec["instructions"][0])
         used += 2
@@ -441,12 +301,12 @@ class Layout:
 
 def _page_frame(page: int, pages: int, spec: dict, languages: Sequence[str], measure: Measure) -> dict:
     """What every page carries besides its questions: markers, QR, serial, page number."""
-    w = _Writer(measure)
+    w = Writer(measure)
     frame = Block(key="", kind="frame")
     qr = qr_box()
     header_x = MARKER_OFFSET + MARKER_SIZE + 2 * MARKER_MODULE
     header_w = qr["x"] - QR_QUIET - header_x
-    title = _in_languages(spec["title"], languages)[:1]
+    title = in_languages(spec["title"], languages)[:1]
     if title:
         line = wrap(title[0], font_for(title[0]), 14, header_w, measure)[0]
         if line != title[0]:
@@ -465,7 +325,7 @@ def _page_frame(page: int, pages: int, spec: dict, languages: Sequence[str], mea
     tw = PAGE_W - 2 * (MARKER_OFFSET + MARKER_SIZE + 2 * MARKER_MODULE)
     w.pair(tail, words, 0, 0, tw, (14, 14))
     span = max(t["x"] + t["w"] for t in tail.texts)
-    _place(frame, tail, (PAGE_W - span) / 2, PAGE_H - MARKER_OFFSET - 48)
+    place(frame, tail, (PAGE_W - span) / 2, PAGE_H - MARKER_OFFSET - 48)
     return {
         "markers": markers(),
         "qr": qr,
@@ -507,7 +367,7 @@ def layout_survey(spec: dict, *, languages: Sequence[str], serials: Sequence[int
             y = CONTENT_TOP
         page = pages[-1]
         placed = Block(key=block.key, kind=block.kind)
-        _place(placed, block, MARGIN_X, y)
+        place(placed, block, MARGIN_X, y)
         page["texts"] += placed.texts
         page["bubbles"] += placed.bubbles
         page["boxes"] += placed.boxes
@@ -524,4 +384,4 @@ def layout_survey(spec: dict, *, languages: Sequence[str], serials: Sequence[int
         page["texts"] = frame.pop("texts") + page["texts"]
         page.update(frame)
     return Layout(survey=spec["survey"], version=spec["version"], site=site or site_code(), languages=languages,
-                  pages=pages, sheets=list(serials), title=_in_languages(spec["title"], languages)[0])
+                  pages=pages, sheets=list(serials), title=in_languages(spec["title"], languages)[0])

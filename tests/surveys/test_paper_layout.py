@@ -12,8 +12,9 @@ import pypdfium2 as pdfium
 import pytest
 
 from surveys.paper import layout as L
-from surveys.paper.layout import LayoutError, layout_survey, site_code, wrap
+from surveys.paper.layout import LayoutError, layout_survey, site_code
 from surveys.paper.render import render_pdf
+from surveys.paper.typesetting import wrap
 
 SITE = "abcd1234"
 
