@@ -1,4 +1,5 @@
-"""Survey definitions in and out of the database: the ORM side of `surveys.interchange`.
+"""Survey definitions in and out of the database: the ORM side of the definition file format
+(`surveys.definition_format` for its types and writer, `surveys.interchange` for its reader).
 
 Import: `parse_definition` (pure) checks the file, `create_survey` checks what only the
 database knows and writes the survey with its questions and choices in one transaction, or
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from citylab.models import Team
 from surveys import structure
-from surveys.interchange import (
+from surveys.definition_format import (
     SCALE_DEFAULT,
     ChoiceDefinition,
     DefinitionError,

@@ -1,5 +1,6 @@
 """Survey definition files in the builder: download a survey as JSON, upload one to create a
-survey. The format and its checks live in surveys.interchange; these views only move files."""
+survey. The format lives in surveys.definition_format, its checks in surveys.interchange; these
+views only move files."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from django.views.decorators.http import require_safe, require_http_methods
 from citylab.access import Action, roles_allowed
 from citylab.models import Team
 from surveys.definitions import create_survey, survey_to_json
-from surveys.interchange import DefinitionError, parse_definition
+from surveys.definition_format import DefinitionError
+from surveys.interchange import parse_definition
 from surveys.models import Survey
 
 # A definition with a hundred questions is some 50 kB; anything near a megabyte is the wrong file.

@@ -14,9 +14,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from citylab.models import code_validator
-from surveys import interchange
+from surveys import definition_format
 from surveys.definitions import create_survey, survey_to_dict, survey_to_json
-from surveys.interchange import DefinitionError, Text, definition_to_json, parse_definition
+from surveys.definition_format import DefinitionError, Text, definition_to_json
+from surveys.interchange import parse_definition
 from surveys.models import Choice, Kind, Purpose, Question, Status, Survey
 from surveys.services import question_specs
 
@@ -227,26 +228,34 @@ def survey_file(*questions: dict, **fields) -> str:
 
 
 def test_constants_mirror_the_models():
-    assert interchange.KINDS == tuple(Kind.values)
-    assert interchange.PURPOSES == tuple(Purpose.values)
-    assert interchange.STATUSES == tuple(Status.values)
-    assert interchange.KEY_PATTERN.pattern == code_validator.regex.pattern
+    assert definition_format.KINDS == tuple(Kind.values)
+    assert definition_format.PURPOSES == tuple(Purpose.values)
+    assert definition_format.STATUSES == tuple(Status.values)
+    assert definition_format.KEY_PATTERN.pattern == code_validator.regex.pattern
     limits = {
-        (Survey, "slug"): interchange.SLUG_LIMIT, (Survey, "title_zh"): interchange.TITLE_LIMIT,
-        (Survey, "title_en"): interchange.TITLE_LIMIT, (Question, "key"): interchange.KEY_LIMIT,
-        (Question, "text_zh"): interchange.QUESTION_LIMIT, (Question, "text_en"): interchange.QUESTION_LIMIT,
-        (Question, "show_if_equals"): interchange.VALUE_LIMIT, (Choice, "value"): interchange.VALUE_LIMIT,
-        (Choice, "label_zh"): interchange.LABEL_LIMIT, (Choice, "label_en"): interchange.LABEL_LIMIT,
+        (Survey, "slug"): definition_format.SLUG_LIMIT,
+        (Survey, "title_zh"): definition_format.TITLE_LIMIT,
+        (Survey, "title_en"): definition_format.TITLE_LIMIT,
+        (Question, "key"): definition_format.KEY_LIMIT,
+        (Question, "text_zh"): definition_format.QUESTION_LIMIT,
+        (Question, "text_en"): definition_format.QUESTION_LIMIT,
+        (Question, "show_if_equals"): definition_format.VALUE_LIMIT,
+        (Choice, "value"): definition_format.VALUE_LIMIT,
+        (Choice, "label_zh"): definition_format.LABEL_LIMIT,
+        (Choice, "label_en"): definition_format.LABEL_LIMIT,
     }
     for (model, name), limit in limits.items():
         assert model._meta.get_field(name).max_length == limit, name
     number = Question._meta.get_field("min_value")
-    assert Decimal(10) ** (number.max_digits - number.decimal_places) == interchange.NUMBER_LIMIT
-    assert number.decimal_places == interchange.DECIMAL_PLACES
+    assert Decimal(10) ** (number.max_digits - number.decimal_places) == definition_format.NUMBER_LIMIT
+    assert number.decimal_places == definition_format.DECIMAL_PLACES
 
 
 def test_parsing_needs_no_django():
-    code = "import sys, surveys.interchange; print(sorted(m for m in sys.modules if m.startswith('django')))"
+    code = (
+        "import sys, surveys.interchange, surveys.definition_format; "
+        "print(sorted(m for m in sys.modules if m.startswith('django')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
@@ -272,7 +281,7 @@ def test_full_file_reads_every_feature():
     by_key = {q.key: q for q in definition.questions}
     assert by_key["ease"].values()[:2] == ("0", "1") and by_key["ease"].max_value == 10
     assert by_key["waits"].max_value == Decimal("99.5")
-    assert by_key["how"].show_if == interchange.ShowIf("used", "yes")
+    assert by_key["how"].show_if == definition_format.ShowIf("used", "yes")
     assert by_key["problems"].values() == ("late", "small_text", "prefer_not_to_say")
 
 

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citylab.models import Team
 from surveys.definitions import create_survey, database_problems
-from surveys.interchange import DefinitionError, parse_definition
+from surveys.definition_format import DefinitionError
+from surveys.interchange import parse_definition
 
 
 class Command(BaseCommand):
