@@ -1,7 +1,9 @@
 """Background work of the paper channel, run by the task worker (`manage.py db_worker`).
 
 A scan batch is read by one task. It reads pages the batch has not stored yet, so a task that
-is enqueued again after a crash or a restart of the worker simply goes on where it stopped.
+is enqueued again after a crash or a restart of the worker simply goes on where it stopped:
+it is `resumable`, and a worker killed while reading enqueues it again when it starts again
+(citylab/worker.py).
 The `scan` command runs the same workflow in-process.
 """
 
@@ -9,10 +11,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from citylab.worker import resumable
 from surveys.paper.models import ScanBatch, ScanStatus
 from surveys.paper.scanning import process_batch
 
 
+@resumable
 @task()
 def process_scan_batch(batch_id: int) -> int:
     """Read the batch's pages; returns how many responses its sheets completed."""
