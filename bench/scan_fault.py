@@ -19,7 +19,7 @@ On a scratch database `citylab_scan` (local PostgreSQL, demo city) and a scratch
 
 Then the clerk's part: every writing box is held for typing (left blank here, as the forms
 have none filled in) and any doubtful mark for a look (decided as it was marked), through
-scanning.decide, each decision possibly completing a sheet. And the checks, in the database:
+completion.decide, each decision possibly completing a sheet. And the checks, in the database:
 the batch is done with pages_done = pages_total = the PDF's pages; each page of the file is
 stored once, each sheet's page counted once and none taken for a duplicate; every complete
 sheet has exactly one response, linked from its sheet, with the answers that were marked.
@@ -143,9 +143,10 @@ def main() -> None:
 
     from citylab.models import Membership, Role
     from surveys.models import Response, Survey
+    from surveys.paper.completion import decide
     from surveys.paper.models import PageStatus, ReviewItem, ReviewKind, ScanBatch, ScanPage, ScanStatus, Sheet
     from surveys.paper.printing import batch_serials, print_batch, survey_layout, write_batch_pdf
-    from surveys.paper.scanning import accept_upload, decide
+    from surveys.paper.scanning import accept_upload
     from surveys.paper.tasks import enqueue_batch
     from surveys.views.paper_scan import STALLED_AFTER
 

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from surveys.models import Kind, Response
+from surveys.paper.completion import complete_sheet, crop_question, png_file, question_regions
 from surveys.paper.models import PageStatus, ReviewItem, ReviewKind, ScanPage, Sheet
-from surveys.paper.scanning import complete_sheet, crop_question, png_file, question_regions
 
 TEXT_KINDS = (Kind.SHORT_TEXT, Kind.LONG_TEXT, Kind.NUMBER)
 

@@ -1,12 +1,12 @@
 """Scanned paper forms in the back office: upload a batch, watch it being read, and decide the
 marks the machine is unsure of, one question at a time.
 
-The work itself is in surveys.paper.scanning; these views move files and decisions. Clerks and
-planners upload, review and decide (Action.ENTER); viewers follow the batches' progress and
-counts only. A scanned page is one resident's whole form, handwriting included, so its image,
-its crops and the review pages showing them are for those who work with single answers (as
-the response exports are), and are served through `page_image` and `review_crop`, never as
-public media.
+The work itself is in surveys.paper.scanning (reading) and surveys.paper.completion (decisions);
+these views move files and decisions. Clerks and planners upload, review and decide
+(Action.ENTER); viewers follow the batches' progress and counts only. A scanned page is one
+resident's whole form, handwriting included, so its image, its crops and the review pages
+showing them are for those who work with single answers (as the response exports are), and
+are served through `page_image` and `review_crop`, never as public media.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from citylab.access import Action, get_for_member_or_404, may, roles_allowed
 from citylab.models import Team
 from surveys.models import Kind, Question
 from surveys.options import answer_options
+from surveys.paper.completion import decide
 from surveys.paper.models import PageStatus, ReviewItem, ReviewKind, ScanBatch, ScanPage, ScanStatus
 from surveys.paper.scanfiles import MAX_FILE_BYTES, MAX_PAGES_PER_FILE
-from surveys.paper.scanning import accept_upload, decide
+from surveys.paper.scanning import accept_upload
 from surveys.paper.tasks import enqueue_batch
 from surveys.views.paper_identify import review_page
 

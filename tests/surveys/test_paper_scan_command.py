@@ -64,7 +64,7 @@ def test_printed_marked_and_scanned_sheet_becomes_a_response(tmp_path, survey, p
     # The written answer waits for a clerk, so no response yet.
     assert output["responses"] == {"created": 0}
     for item in ReviewItem.objects.all():
-        from surveys.paper.scanning import decide
+        from surveys.paper.completion import decide
 
         decide(item, {"blank": True} if item.kind == "text" else {"values": item.machine_read.get("guess", [])},
                user=clerk)

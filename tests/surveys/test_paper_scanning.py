@@ -9,8 +9,9 @@ from django.utils import translation
 from citylab.models import Community
 from surveys.models import Channel, Response
 from surveys.paper import scanfiles
+from surveys.paper.completion import decide
 from surveys.paper.models import PageStatus, ReviewItem, ScanBatch, ScanPage, ScanStatus
-from surveys.paper.scanning import accept_upload, decide, process_batch
+from surveys.paper.scanning import accept_upload, process_batch
 from tests.surveys.paper_scan_helpers import (
     Hold, Result, ScriptedReader, answers_page_1, answers_page_2, page_of, pdf_pages, png_bomb, png_page,
     print_sheets, tiff_pages, upload,
