@@ -184,15 +184,30 @@ def csv_stream(survey: Survey, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
     The columns and labels are read now, in the caller's language; the responses as the
     pieces are consumed.
     """
+    return (text for text, _responses in _csv_pieces(survey, chunk_size))
+
+
+def write_csv(survey: Survey, target: IO[bytes], chunk_size: int = CHUNK_SIZE) -> int:
+    """The CSV into a binary file, encoded as UTF-8; the number of responses written."""
+    count = 0
+    for text, responses in _csv_pieces(survey, chunk_size):
+        target.write(text.encode("utf-8"))
+        count += responses
+    return count
+
+
+def _csv_pieces(survey: Survey, chunk_size: int) -> Iterator[tuple[str, int]]:
+    """(text, how many responses it holds) for `csv_stream` and `write_csv`; the columns and
+    labels read at the call, the responses as the pieces are consumed."""
     export = table(survey)
     writer = csv.writer(_Echo())
     header = writer.writerow([column.name for column in export.columns])
     labels = writer.writerow([column.label for column in export.columns])
 
-    def pieces() -> Iterator[str]:
-        yield BOM + header + labels
+    def pieces() -> Iterator[tuple[str, int]]:
+        yield BOM + header + labels, 0
         for chunk in _chunks(rows(export, chunk_size), 500):
-            yield "".join(writer.writerow(["" if v is None else _text_cell(v) for v in row]) for row in chunk)
+            yield "".join(writer.writerow(["" if v is None else _text_cell(v) for v in row]) for row in chunk), len(chunk)
 
     return pieces()
 

@@ -35,10 +35,8 @@ class Command(BaseCommand):
             if format == "xlsx":
                 count = exports.write_xlsx(survey, output)
             else:
-                count = survey.responses.count()
-                with output.open("w", encoding="utf-8", newline="") as file:
-                    for piece in exports.csv_stream(survey):
-                        file.write(piece)
+                with output.open("wb") as file:
+                    count = exports.write_csv(survey, file)
         except OSError as error:
             raise CommandError(f"{output}: {error.strerror}") from None
         self._audit(survey, format, str(output))
