@@ -308,6 +308,49 @@ class Progress(models.Model):
         return f"{self.survey.slug} progress {self.pk}"
 
 
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ResponseExportQuerySet(TeamOwnedQuerySet):
+    membership_path = "survey__team__memberships"
+
+
+class ResponseExport(models.Model):
+    """A file of a survey's answers written by the task worker, for surveys too large to
+    export within one page request (surveys/export_tasks.py). Kept for a few days only: it
+    holds every answer, residents' own words included."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
+    format = models.CharField(max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)  # of the CSV's labels
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    responses = models.PositiveIntegerField(default=0)  # how many the file holds
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    message = models.TextField(blank=True)  # why it failed
+
+    objects = ResponseExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("prepared export")
+        verbose_name_plural = _("prepared exports")
+
+    def __str__(self) -> str:
+        return f"{self.survey.slug} {self.format} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+
 # The paper channel's records live beside their code; importing them here registers them.
 from surveys.paper.models import (  # noqa: E402, F401
     PageStatus,

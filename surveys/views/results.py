@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import tempfile
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from citylab import audit
 from citylab.access import Action, get_for_member_or_404, may
 from surveys import exports
-from surveys.models import Status, Survey
+from surveys.export_tasks import EXPORT_IN_REQUEST, KEEP_FOR, prepare_export
+from surveys.models import ExportStatus, ResponseExport, Status, Survey
 from surveys.results import SMALL_CELL, survey_results
 
 # An XLSX file is a zip written at the end: kept in memory up to this size, on disk beyond.
@@ -42,8 +49,53 @@ def results(request: HttpRequest, slug: str) -> TemplateResponse:
             "small_cell": SMALL_CELL,
             "can_enter": works_with_answers and survey.status != Status.DRAFT,
             "can_export": works_with_answers,
+            # Too many to write within a page request: the files are prepared by the worker.
+            "export_in_background": summary.total.n > EXPORT_IN_REQUEST,
+            **(_prepared(survey) if works_with_answers else {}),
         },
     )
+
+
+def _prepared(survey: Survey) -> dict[str, object]:
+    """The survey's latest prepared files, for the results page and its polled list."""
+    prepared = list(ResponseExport.objects.filter(survey=survey).select_related("requested_by")[:10])
+    return {"prepared": prepared, "pending": any(export.pending for export in prepared), "keep_days": KEEP_FOR.days}
+
+
+@require_safe
+@login_required
+@vary_on_headers("HX-Request")
+def prepared_exports(request: HttpRequest, slug: str) -> TemplateResponse:
+    """The list of prepared files alone: the results page asks for it while one is pending."""
+    survey = get_for_member_or_404(Survey.objects.select_related("team"), request.user, Action.ENTER, slug=slug)
+    return TemplateResponse(request, "surveys/results/survey_results.html#prepared", {"survey": survey, **_prepared(survey)})
+
+
+@require_POST
+@login_required
+def export_prepare(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = get_for_member_or_404(Survey.objects.select_related("team"), request.user, Action.ENTER, slug=slug)
+    format = request.POST.get("format")
+    if format not in ("csv", "xlsx"):
+        messages.error(request, _("Choose CSV or a spreadsheet to prepare."))
+        return redirect("surveys:results", slug=survey.slug)
+    export = prepare_export(survey=survey, user=request.user, format=format, language=get_language())
+    audit.record(request, "survey.responses_export_prepared", survey, format=format, export=export.pk)
+    messages.success(request, _("The file is being prepared. It appears below when it is ready; you can leave this page meanwhile."))
+    return redirect(reverse("surveys:results", kwargs={"slug": survey.slug}) + "#prepared")
+
+
+@require_safe
+@login_required
+def export_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    survey = get_for_member_or_404(Survey.objects.select_related("team"), request.user, Action.ENTER, slug=slug)
+    export = ResponseExport.objects.filter(survey=survey, pk=pk, status=ExportStatus.DONE).exclude(file="").first()
+    if export is None:
+        raise Http404
+    audit.record(request, "survey.responses_exported", survey, format=export.format, export=export.pk)
+    content_type = "text/csv; charset=utf-8" if export.format == "csv" else exports.XLSX_CONTENT_TYPE
+    return FileResponse(export.file.open("rb"), as_attachment=True,
+                        filename=exports.filename(survey, export.format), content_type=content_type)
 
 
 @require_safe

@@ -35,8 +35,9 @@ from django.utils import timezone
 from citylab.models import AgeBand, Community, District, Membership, Role, Team, User
 from pilots.models import Assignment, Cycle, CycleChange, OfficerStatus, Panel, PanelMember, Pilot, Stage, Task
 from pilots.photos import clean_photo
+from surveys.export_tasks import build_response_export
 from surveys.invitations import create_batch
-from surveys.models import Channel, InvitationBatch, Status, Survey
+from surveys.models import Channel, InvitationBatch, ResponseExport, Status, Survey
 from surveys.paper.models import PrintBatch, ReviewItem, ScanPage
 from surveys.paper.scanning import accept_upload, process_batch
 from surveys.services import response_record
@@ -76,6 +77,7 @@ class World:
     reported_assignment: object  # the officer's, with feedback
     feedback: object
     change: object
+    response_export: object  # a file of the survey's answers, prepared and ready
     other_survey: object  # the other team's own, to reach the first team's objects through
     other_pilot: object
     other_panel: object
@@ -147,6 +149,8 @@ def build_world() -> World:
     batch = create_batch(survey=survey, label="Lighthouse notice board", audience=InvitationBatch.Audience.MAILING,
                          size=2, created_by=users["clerk"])
     printed, scanned, page, item = _paper(survey, team, users["clerk"])
+    export = ResponseExport.objects.create(survey=survey, format="csv", requested_by=users["clerk"])
+    build_response_export.call(export.pk)
 
     pilot = Pilot.objects.create(team=team, name="Community app, large-font edition", service="Community services app",
                                  adoption_target=50, equity_floor=40, satisfaction_target=70, viability_floor=15)
@@ -174,7 +178,8 @@ def build_world() -> World:
         invitation=batch.invitations.order_by("pk").first(), invitation_batch=batch, print_batch=printed,
         scan_batch=scanned, scan_page=page, review_item=item, pilot=pilot, cycle=cycle, panel=panel,
         officer=officer, applicant=applicant, task=task, open_assignment=open_assignment,
-        reported_assignment=reported_assignment, feedback=feedback, change=change, other_survey=other_survey,
+        reported_assignment=reported_assignment, feedback=feedback, change=change, response_export=export,
+        other_survey=other_survey,
         other_pilot=other_pilot, other_panel=other_panel, cookies={},
     )
     for persona in (*PERSONAS, "admin"):

@@ -138,6 +138,9 @@ TABLE: dict[str, tuple[str, ...]] = {
     # Results, dashboards, entry, invitations
     "surveys:results":                   ("GET",      "login login 404   200   200   200   404"),
     "surveys:export":                    ("GET",      "login login 404   403   200   200   404"),
+    "surveys:prepared_exports":          ("GET",      "login login 404   403   200   200   404"),
+    "surveys:export_prepare":            ("POST",     "login login 404   403   302   302   404"),
+    "surveys:export_file":               ("GET",      "login login 404   403   200   200   404"),
     "surveys:dashboard":                 ("GET",      "login login 404   200   200   200   404"),
     "surveys:assisted":                  ("GET POST", "login login 404   403   200   200   404",
                                                       "login login 404   403   400   400   404"),
@@ -251,6 +254,9 @@ ARGS: dict[str, dict[str, str]] = {
         "results", "dashboard", "assisted", "invitations", "invitations_open_poster", "paper_print")},
     **{f"surveys:question_{name}": {"slug": "survey.slug", "pk": "question.pk"} for name in ("edit", "delete", "move")},
     "surveys:export": {"slug": "survey.slug", "format": "csv"},
+    "surveys:prepared_exports": {"slug": "survey.slug"},
+    "surveys:export_prepare": {"slug": "survey.slug"},
+    "surveys:export_file": {"slug": "survey.slug", "pk": "response_export.pk"},
     "surveys:invitation_links": {"slug": "survey.slug", "batch_id": "invitation_batch.pk"},
     "surveys:invitation_poster": {"slug": "survey.slug", "batch_id": "invitation_batch.pk"},
     "surveys:paper_print_pdf": {"slug": "survey.slug", "batch_id": "print_batch.pk"},
@@ -453,6 +459,7 @@ THROUGH_OWN_PARENT: dict[str, tuple[dict[str, str], str]] = {
     "surveys:invitation_links": ({"slug": "other_survey.slug"}, "404"),
     "surveys:invitation_poster": ({"slug": "other_survey.slug"}, "404"),
     "surveys:paper_print_pdf": ({"slug": "other_survey.slug"}, "404"),
+    "surveys:export_file": ({"slug": "other_survey.slug"}, "404"),
     "pilots:panel_member_remove": ({"pk": "other_panel.pk"}, "302"),
 }
 
