@@ -19,6 +19,7 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import IO
 
@@ -274,6 +275,7 @@ def _xlsx_cell(sheet, value: object) -> object:
     return value
 
 
-def filename(survey: Survey, extension: str) -> str:
-    return f"{survey.slug}-responses-{timezone.localdate():%Y%m%d}.{extension}"
+def filename(survey: Survey, extension: str, written: datetime | None = None) -> str:
+    """The download's name, dated the day the file was written (today, unless said)."""
+    return f"{survey.slug}-responses-{timezone.localdate(written):%Y%m%d}.{extension}"
 

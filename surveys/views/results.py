@@ -95,7 +95,8 @@ def export_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     audit.record(request, "survey.responses_exported", survey, format=export.format, export=export.pk)
     content_type = "text/csv; charset=utf-8" if export.format == "csv" else exports.XLSX_CONTENT_TYPE
     return FileResponse(export.file.open("rb"), as_attachment=True,
-                        filename=exports.filename(survey, export.format), content_type=content_type)
+                        filename=exports.filename(survey, export.format, export.finished_at),
+                        content_type=content_type)
 
 
 @require_safe

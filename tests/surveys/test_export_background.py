@@ -202,6 +202,16 @@ def test_asking_and_downloading_are_in_the_audit_trail(client, clerk, large, dja
                       ("survey.responses_exported", {"format": "xlsx", "export": export.pk})]
 
 
+def test_a_prepared_file_is_named_for_the_day_it_was_written(client, planner, large):
+    export = ResponseExport.objects.create(survey=large, format="csv")
+    build_response_export.call(export.pk)
+    ResponseExport.objects.filter(pk=export.pk).update(finished_at=timezone.now() - timedelta(days=3))
+    client.force_login(planner)
+    response = client.get(f"/staff/surveys/door-access/exports/{export.pk}/")
+    day = timezone.localdate() - timedelta(days=3)
+    assert f'filename="door-access-responses-{day:%Y%m%d}.csv"' in response["Content-Disposition"]
+
+
 def test_the_task_may_run_again_after_its_worker_was_lost(large):
     assert build_response_export.module_path in RESUMABLE
     export = ResponseExport.objects.create(survey=large, format="csv", status=ExportStatus.RUNNING)
