@@ -117,9 +117,24 @@ def batch_serials(batch: PrintBatch) -> range:
     return range(batch.first_serial, batch.last_serial + 1)
 
 
-def write_batch_pdf(batch: PrintBatch, output: str | BinaryIO) -> int:
-    """The batch's PDF, drawn again from its stored layout and serials; returns the page count."""
-    return render_pdf(batch.layout, output, serials=batch_serials(batch))
+# Copies per downloadable part of a large batch. A 5,000-copy batch of a 7-page form is 35,000
+# pages: drawing it took 50 s and 650 MB (reportlab keeps every page until it saves), next to a
+# web worker's 60 s limit, and a browser's PDF viewer struggles with 55 MB. A part of 500 copies
+# takes about 5 s, and is a stack a clerk can put through a printer and check.
+PART_COPIES = 500
+
+
+def batch_parts(batch: PrintBatch) -> list[range]:
+    """The batch's serials in parts of at most PART_COPIES, in print order."""
+    serials = batch_serials(batch)
+    return [serials[start:start + PART_COPIES] for start in range(0, len(serials), PART_COPIES)]
+
+
+def write_batch_pdf(batch: PrintBatch, output: str | BinaryIO, part: int | None = None) -> int:
+    """The batch's PDF (or its `part`, counted from 1), drawn again from its stored layout and
+    serials; returns the page count."""
+    serials = batch_serials(batch) if part is None else batch_parts(batch)[part - 1]
+    return render_pdf(batch.layout, output, serials=serials)
 
 
 def batch_layout_json(batch: PrintBatch) -> dict:

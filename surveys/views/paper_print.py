@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,10 @@ from surveys.models import Survey
 from surveys.paper.printing import (
     LANGUAGE_OPTIONS,
     MAX_COPIES,
+    PART_COPIES,
     PrintRefused,
+    batch_parts,
+    batch_serials,
     print_batch,
     printable_problem,
     write_batch_pdf,
@@ -111,11 +114,12 @@ def print_page(request: HttpRequest, slug: str) -> HttpResponse:
     batches = list(survey.print_batches.select_related("community__district", "created_by"))
     for batch in batches:
         batch.languages_label = LANGUAGE_LABELS.get(batch.languages, batch.languages)
+        batch.parts = batch_parts(batch) if batch.copies > PART_COPIES else []
     return TemplateResponse(
         request,
         "surveys/paper/print_page.html",
         {"survey": survey, "form": form, "batches": batches, "may_print": may_print, "problem": problem,
-         "max_copies": MAX_COPIES}
+         "max_copies": MAX_COPIES, "part_copies": PART_COPIES}
     )
 
 
@@ -126,9 +130,16 @@ def batch_pdf(request: HttpRequest, slug: str, batch_id: int) -> HttpResponse:
     """The batch's forms, drawn again from the layout and serials it was printed with."""
     survey = get_for_member_or_404(Survey.objects.all(), request.user, Action.ENTER, slug=slug)
     batch = get_object_or_404(survey.print_batches, pk=batch_id)
+    part, serials = None, batch_serials(batch)
+    if "part" in request.GET:  # ?part=N of a large batch, as the print page links them
+        parts = batch_parts(batch)
+        number = request.GET["part"]
+        if not (number.isascii() and number.isdigit() and 1 <= int(number) <= len(parts)):
+            raise Http404
+        part, serials = int(number), parts[int(number) - 1]
     buffer = io.BytesIO()
-    write_batch_pdf(batch, buffer)
+    write_batch_pdf(batch, buffer, part)
     response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
     # Inline: the browser opens its viewer, from which the clerk prints.
-    response["Content-Disposition"] = f'inline; filename="{slug}-paper-{batch.first_serial}-{batch.last_serial}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{slug}-paper-{serials[0]}-{serials[-1]}.pdf"'
     return response

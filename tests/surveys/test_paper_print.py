@@ -166,6 +166,44 @@ def test_planners_and_clerks_print_from_the_page(client, request, survey, person
     assert page_count(pdf.content) == 2 * len(batch.layout["pages"])
 
 
+def test_a_large_batch_is_offered_in_parts_that_together_are_the_whole(client, clerk, survey, monkeypatch):
+    monkeypatch.setattr("surveys.paper.printing.PART_COPIES", 2)
+    monkeypatch.setattr("surveys.views.paper_print.PART_COPIES", 2)
+    batch = print_batch(survey=survey, copies=5)
+    per_copy = len(batch.layout["pages"])
+    client.force_login(clerk)
+    html = client.get(PAGE).text
+    for number, (first, last) in enumerate([(0, 1), (2, 3), (4, 4)], start=1):
+        assert (f'{pdf_url(batch)}?part={number}">Forms to print, part {number}: '
+                f"serials {FIRST_SERIAL + first} to {FIRST_SERIAL + last}") in html
+    assert f'href="{pdf_url(batch)}"' not in html and "In parts of 2 copies" in html
+    sizes = []
+    for number in (1, 2, 3):
+        response = client.get(pdf_url(batch), {"part": number})
+        assert response.status_code == HTTPStatus.OK
+        sizes.append(page_count(response.content))
+    assert sizes == [2 * per_copy, 2 * per_copy, per_copy]
+    assert f'filename="door-access-paper-{FIRST_SERIAL + 2}-{FIRST_SERIAL + 3}.pdf"' in (
+        client.get(pdf_url(batch), {"part": 2})["Content-Disposition"])
+    # The whole batch stays at its address, for those who script against it.
+    assert page_count(client.get(pdf_url(batch)).content) == 5 * per_copy
+
+
+@pytest.mark.parametrize("part", ["0", "4", "-1", "1.5", "abc", "", "²", "1" * 30])
+def test_a_part_the_batch_does_not_have_is_not_found(client, clerk, survey, monkeypatch, part):
+    monkeypatch.setattr("surveys.paper.printing.PART_COPIES", 2)
+    batch = print_batch(survey=survey, copies=5)
+    client.force_login(clerk)
+    assert client.get(pdf_url(batch), {"part": part}).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_small_batch_has_one_file(client, clerk, survey):
+    batch = print_batch(survey=survey, copies=2)
+    client.force_login(clerk)
+    html = client.get(PAGE).text
+    assert f'href="{pdf_url(batch)}"' in html and "?part=" not in html and "In parts of" not in html
+
+
 def test_viewers_see_the_batches_but_cannot_print(client, viewer, survey):
     batch = print_batch(survey=survey, copies=1)
     client.force_login(viewer)
