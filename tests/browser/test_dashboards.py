@@ -8,20 +8,17 @@ it the same form is a plain GET.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from citylab.models import AgeBand, Community, District, PopulationFigure
 from pilots.models import Cycle, Pilot, SegmentCount, Stage
 from surveys.models import Response, Status, Survey
 from tests.browser.a11y import Rules, layout_problems
+from tests.browser.screenshots import keep_screenshot
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = [390, 1280]
-SHOTS = Path(os.environ["CITYLAB_SCREENSHOTS"]) if os.environ.get("CITYLAB_SCREENSHOTS") else None
 
 
 @pytest.fixture
@@ -65,9 +62,7 @@ def check(page, axe, size: str, name: str, language: str = "en") -> list[str]:
         wait_for_charts(page)
         found = axe.check(page) + layout_problems(page, rules, check_scroll=width == min(WIDTHS))
         problems += [f"[{width}px] {problem}" for problem in found]
-        if SHOTS:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"{name}-{language}-{size}-{width}.png"), full_page=True)
+        keep_screenshot(page, f"{name}-{language}-{size}-{width}")
     return problems
 
 

@@ -4,7 +4,6 @@ when the worker finishes. Screenshots go to CITYLAB_SCREENSHOTS when it is set."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,10 @@ import pytest
 from surveys.export_tasks import build_response_export
 from surveys.models import Channel, ExportStatus, ResponseExport
 from surveys.services import response_record
+from tests.browser.screenshots import keep_screenshot
 from tests.surveys.conftest import full_answers, occupations, survey  # noqa: F401 - the survey's fixtures
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("CITYLAB_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -24,12 +23,6 @@ def large(monkeypatch, settings, tmp_path, survey, full_answers, planner):  # no
     monkeypatch.setattr("surveys.views.results.EXPORT_IN_REQUEST", 0)
     response_record(survey=survey, answers=full_answers, channel=Channel.ASSISTED)
     return survey
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize(("language", "width"), [("en", 1280), ("zh-hans", 390)])
@@ -47,7 +40,7 @@ def test_prepared_files_in_every_state_pass_axe(new_session, sign_in, axe, plann
     assert page.locator("#prepared li").count() == 3
     assert page.locator("button[name=format]").count() == 2
     problems = axe.check(page)
-    shot(page, f"results-prepared-{language}-{width}")
+    keep_screenshot(page, f"results-prepared-{language}-{width}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert not problems, "\n".join(problems)
 

@@ -3,22 +3,17 @@ and the confirmation pass axe and the layout rules, and the report arrives."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from pilots.models import Feedback
 from tests.browser.a11y import Rules, layout_problems
+from tests.browser.screenshots import keep_screenshot
 from tests.pilots.conftest import cycle, pilot  # noqa: F401 - fixtures used by name
 from tests.pilots.feedback_factories import make_assignment, make_task
 from tests.pilots.officer_factories import make_officer_user
 
 pytestmark = pytest.mark.browser
-
-# Set CITYLAB_SCREENSHOTS to a folder to keep a picture of every page checked.
-SHOTS = os.environ.get("CITYLAB_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -28,9 +23,7 @@ def assignment(team, cycle, places):
 
 
 def check(page, axe, rules: Rules, label: str, width: int) -> list[str]:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{label}-{width}.png", full_page=True)
+    keep_screenshot(page, f"{label}-{width}")
     return [f"{label} [{width}px] {p}" for p in axe.check(page) + layout_problems(page, rules, check_scroll=True)]
 
 

@@ -9,10 +9,13 @@ import pytest
 
 from pilots.models.panels import Officer, OfficerStatus
 from tests.browser.a11y import Rules, layout_problems
+from tests.browser.screenshots import keep_screenshot
 from tests.pilots.officer_factories import make_occupations
 
 pytestmark = pytest.mark.browser
 
+# Unlike the other browser tests, these pages are always pictured, into a folder of their own,
+# whether or not CITYLAB_SCREENSHOTS is set.
 SHOTS = Path("/tmp/citylab-shots/officers")
 
 
@@ -28,14 +31,13 @@ def test_officer_signs_up_in_the_largest_text(new_session, axe, team, places, la
     session.language(language)
     rules = Rules.for_step("largest", "public")
     page = session.page()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
 
     page.goto(f"/join/{team.code}/")
     assert page.locator("h1").count() == 1
     assert page.locator("input:checked").count() == 0, "something is pre-selected"
     problems += check_page(page, axe, rules, "form")
-    page.screenshot(path=str(SHOTS / f"signup-{language}-390.png"), full_page=True)
+    keep_screenshot(page, f"signup-{language}-390", folder=SHOTS)
 
     # The error state: a wrong community for the district, and no consent.
     page.fill("[name=full_name]", "周秀英")
@@ -53,14 +55,14 @@ def test_officer_signs_up_in_the_largest_text(new_session, axe, team, places, la
     assert page.locator(".error-summary li").count() == 2
     assert page.input_value("[name=full_name]") == "周秀英"  # answers kept
     problems += check_page(page, axe, rules, "form (error)")
-    page.screenshot(path=str(SHOTS / f"signup-error-{language}-390.png"), full_page=True)
+    keep_screenshot(page, f"signup-error-{language}-390", folder=SHOTS)
 
     page.select_option("[name=community]", index=0)  # "Not sure"
     page.check("input[name=consent]")
     page.click("button.button-continue")
     page.wait_for_url(f"**/join/{team.code}/thank-you/")
     problems += check_page(page, axe, rules, "confirmation")
-    page.screenshot(path=str(SHOTS / f"signup-done-{language}-390.png"), full_page=True)
+    keep_screenshot(page, f"signup-done-{language}-390", folder=SHOTS)
 
     assert not problems, "\n".join(problems)
     officer = Officer.objects.get()
@@ -88,19 +90,18 @@ def test_officer_home_and_withdrawal_in_the_largest_text(new_session, axe, sign_
     sign_in(session, user)
     rules = Rules.for_step("largest", "public")
     page = session.page()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
 
     page.goto("/officer/")
     assert page.locator("h1").count() == 1
     problems += check_page(page, axe, rules, "officer home")
-    page.screenshot(path=str(SHOTS / "officer-home-390.png"), full_page=True)
+    keep_screenshot(page, "officer-home-390", folder=SHOTS)
     page.goto("/officer/withdraw/")
     problems += check_page(page, axe, rules, "withdraw")
     page.click("button.button-warning")
     page.wait_for_url("**/officer/withdrawn/")
     problems += check_page(page, axe, rules, "withdrawn")
-    page.screenshot(path=str(SHOTS / "officer-withdrawn-390.png"), full_page=True)
+    keep_screenshot(page, "officer-withdrawn-390", folder=SHOTS)
     assert not problems, "\n".join(problems)
     officer.refresh_from_db()
     assert officer.full_name == "" and officer.user is None
@@ -124,19 +125,19 @@ def test_staff_officer_pages(new_session, axe, sign_in, planner, team, places, s
 
     page.goto(reverse("pilots:officer_list"))
     problems += check_page(page, axe, rules, "list")
-    page.screenshot(path=str(SHOTS / f"staff-list-{size}-390.png"), full_page=True)
+    keep_screenshot(page, f"staff-list-{size}-390", folder=SHOTS)
     page.goto(applicant.get_absolute_url())
     problems += check_page(page, axe, rules, "detail")
-    page.screenshot(path=str(SHOTS / f"staff-detail-{size}-390.png"), full_page=True)
+    keep_screenshot(page, f"staff-detail-{size}-390", folder=SHOTS)
     page.goto(reverse("pilots:officer_decide", kwargs={"pk": applicant.pk}))
     page.check("input[name=decision][value=decline]")
     page.click("form.stack-form button[type=submit]")
     page.wait_for_load_state()
     problems += check_page(page, axe, rules, "decide (error)")
-    page.screenshot(path=str(SHOTS / f"staff-decide-error-{size}-390.png"), full_page=True)
+    keep_screenshot(page, f"staff-decide-error-{size}-390", folder=SHOTS)
     page.goto(reverse("pilots:officer_register"))
     page.click("form.stack-form button[type=submit]")
     page.wait_for_load_state()
     problems += check_page(page, axe, rules, "register (error)")
-    page.screenshot(path=str(SHOTS / f"staff-register-error-{size}-390.png"), full_page=True)
+    keep_screenshot(page, f"staff-register-error-{size}-390", folder=SHOTS)
     assert not problems, "\n".join(problems)

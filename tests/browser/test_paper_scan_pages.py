@@ -5,9 +5,6 @@ decisions are plain form posts. Screenshots go to CITYLAB_SCREENSHOTS when it is
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from django.core.files import File
@@ -15,11 +12,11 @@ from django.core.files import File
 from surveys.paper.models import ReviewItem, ScanBatch
 from surveys.paper.scanning import accept_upload, process_batch
 from surveys.paper.synthetic import draw_writing
+from tests.browser.screenshots import keep_screenshot
 from tests.surveys.conftest import occupations, survey  # noqa: F401 - the every-kind survey's fixtures
 from tests.surveys.paper_scan_helpers import DPI, MARKS, marked_pages, print_real, save_tiff
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("CITYLAB_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -40,12 +37,6 @@ def batch(survey, team, clerk, tmp_path, settings):  # noqa: F811
     return ScanBatch.objects.get(pk=outcome.batch.pk)
 
 
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_batch_and_review_pages_pass_axe(new_session, sign_in, axe, clerk, batch, width):
     session = new_session(width=width)
@@ -57,16 +48,16 @@ def test_batch_and_review_pages_pass_axe(new_session, sign_in, axe, clerk, batch
                        ("batch", f"/staff/paper/scans/{batch.pk}/")]:
         assert page.goto(path).status == 200
         problems += [f"{name}: {p}" for p in axe.check(page)]
-        shot(page, f"scan-{name}-{width}")
+        keep_screenshot(page, f"scan-{name}-{width}")
     entry = ReviewItem.objects.get(question_key="entry")
     assert page.goto(f"/staff/paper/review/{entry.pk}/").status == 200
     assert page.locator(".review-crop img").evaluate("img => img.naturalWidth") > 100
     problems += [f"review: {p}" for p in axe.check(page)]
-    shot(page, f"review-choice-{width}")
+    keep_screenshot(page, f"review-choice-{width}")
     text = ReviewItem.objects.filter(kind="text").first()
     page.goto(f"/staff/paper/review/{text.pk}/")
     problems += [f"review text: {p}" for p in axe.check(page)]
-    shot(page, f"review-text-{width}")
+    keep_screenshot(page, f"review-text-{width}")
     assert not problems, "\n".join(problems)
 
 
@@ -154,14 +145,14 @@ def test_page_to_identify_passes_axe_also_with_an_error(new_session, sign_in, ax
     assert page.goto(f"/staff/paper/review/{torn.pk}/").status == 200
     assert page.locator(".review-crop img").evaluate("img => img.naturalWidth") > 100
     problems = [f"identify: {p}" for p in axe.check(page)]
-    shot(page, f"review-page-{width}")
+    keep_screenshot(page, f"review-page-{width}")
     page.fill("#id_serial", "999999")
     page.fill("#id_page", "1")
     with page.expect_navigation():
         page.get_by_role("button", name="This is the page").click()
     assert page.title().startswith("Error:")
     problems += [f"identify error: {p}" for p in axe.check(page)]
-    shot(page, f"review-page-error-{width}")
+    keep_screenshot(page, f"review-page-error-{width}")
     assert not problems, "\n".join(problems)
 
 

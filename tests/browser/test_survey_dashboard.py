@@ -7,12 +7,10 @@ Set CITYLAB_SCREENSHOTS=<folder> to keep a screenshot of every state checked.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.browser.a11y import Rules, layout_problems
+from tests.browser.screenshots import keep_screenshot
 from tests.surveys.conftest import occupations, survey  # noqa: F401  (fixtures)
 from tests.surveys.test_dashboard import population  # noqa: F401  (fixture)
 from tests.surveys.test_results import make_responses
@@ -22,7 +20,6 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = [390, 1280]
 URL = "/staff/surveys/door-access/dashboard/"
-SHOTS = os.environ.get("CITYLAB_SCREENSHOTS", "")
 
 
 @pytest.fixture
@@ -41,9 +38,7 @@ def check(page, axe, size: str, name: str) -> list[str]:
         page.wait_for_load_state("networkidle")
         found = axe.check(page) + layout_problems(page, rules, check_scroll=width == min(WIDTHS))
         problems += [f"[{width}px] {problem}" for problem in found]
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(SHOTS) / f"{name}-{size}-{width}.png"), full_page=True)
+        keep_screenshot(page, f"{name}-{size}-{width}")
     return problems
 
 
@@ -85,8 +80,7 @@ def test_filters_work_without_javascript(new_session, sign_in, axe, viewer, answ
     assert "6 responses match" in figures
     assert "<5" in figures  # a reader sees small cells hidden
     assert page.locator("#chart-channels table").is_visible()  # without JS the table is the chart
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / "dashboard-nojs-390.png"), full_page=True)
+    keep_screenshot(page, "dashboard-nojs-390")
     # axe runs as a script, so the same page is checked in a browser with JavaScript.
     checker = new_session(width=390)
     checker.language("en")
